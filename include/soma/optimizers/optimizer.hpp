@@ -1,0 +1,49 @@
+#pragma once
+// Optimizers with Keras semantics and defaults. An optimizer updates a fixed list of parameters (the
+// model's trainable Variables, in a stable order) from their gradients; per-parameter state (moments,
+// velocities) lives here, indexed like that list.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "soma/autograd/variable.hpp"
+
+namespace soma::optimizers {
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  virtual std::unique_ptr<Optimizer> clone() const = 0;
+  virtual std::string name() const = 0;
+
+  // One update of every parameter from its grad, then iterations() += 1. The list must be the same
+  // (same order, same shapes) on every call; state is created on the first call.
+  void apply(std::span<autograd::Variable* const> params);
+
+  int64_t iterations() const { return iterations_; }
+  // The base learning rate (what callbacks such as ReduceLROnPlateau change)...
+  float learning_rate() const { return learning_rate_; }
+  void set_learning_rate(float lr) { learning_rate_ = lr; }
+  // ...and the one the next step uses: Keras' time-based decay, lr / (1 + decay * iterations).
+  float current_learning_rate() const;
+
+ protected:
+  Optimizer(float learning_rate, float decay) : learning_rate_(learning_rate), decay_(decay) {}
+  // Creates state for `count` parameters (called once, before the first update).
+  virtual void build(std::span<autograd::Variable* const> params) = 0;
+  // Updates parameter `index` in place. `lr` is current_learning_rate(); iterations() is the number of
+  // updates done before this one.
+  virtual void update(size_t index, autograd::Variable& param, float lr) = 0;
+
+ private:
+  float learning_rate_;
+  float decay_;
+  int64_t iterations_ = 0;
+  bool built_ = false;
+};
+
+// The optimizer a compile() call names, by Keras string ("sgd", "rmsprop", "adam") or by value.
+std::unique_ptr<Optimizer> get(const std::string& name);
+
+}  // namespace soma::optimizers

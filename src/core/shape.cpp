@@ -1,0 +1,68 @@
+#include "soma/core/shape.hpp"
+
+#include "soma/core/error.hpp"
+
+namespace soma {
+
+Shape::Shape(std::initializer_list<int64_t> dims) : Shape(std::span<const int64_t>(dims.begin(), dims.size())) {}
+
+Shape::Shape(std::span<const int64_t> dims) {
+  if (dims.size() > kMaxRank) {
+    throw ShapeError("Shape: rank " + std::to_string(dims.size()) + " exceeds the maximum of " +
+                     std::to_string(kMaxRank) + ".");
+  }
+  rank_ = static_cast<int>(dims.size());
+  for (size_t i = 0; i < dims.size(); ++i) dims_[i] = dims[i];
+}
+
+int64_t Shape::numel() const {
+  int64_t n = 1;
+  for (int i = 0; i < rank_; ++i) n *= dims_[static_cast<size_t>(i)];
+  return n;
+}
+
+int64_t Shape::sample_size() const {
+  int64_t n = 1;
+  for (int i = 1; i < rank_; ++i) n *= dims_[static_cast<size_t>(i)];
+  return n;
+}
+
+Shape Shape::with_dim(int i, int64_t value) const {
+  Shape s = *this;
+  s[i] = value;
+  return s;
+}
+
+Shape Shape::with_batch(int64_t batch) const {
+  if (rank_ == kMaxRank) throw ShapeError("Shape: cannot add a batch dimension to a rank-8 shape.");
+  Shape s;
+  s.rank_ = rank_ + 1;
+  s.dims_[0] = batch;
+  for (int i = 0; i < rank_; ++i) s.dims_[static_cast<size_t>(i + 1)] = dims_[static_cast<size_t>(i)];
+  return s;
+}
+
+Shape Shape::without_batch() const {
+  if (rank_ == 0) throw ShapeError("Shape: a scalar shape has no batch dimension.");
+  return Shape(dims().subspan(1));
+}
+
+std::string Shape::str() const {
+  std::string s = "(";
+  for (int i = 0; i < rank_; ++i) {
+    if (i) s += ", ";
+    const int64_t d = dims_[static_cast<size_t>(i)];
+    s += d < 0 ? "None" : std::to_string(d);
+  }
+  if (rank_ == 1) s += ",";
+  return s + ")";
+}
+
+bool operator==(const Shape& a, const Shape& b) {
+  if (a.rank_ != b.rank_) return false;
+  for (int i = 0; i < a.rank_; ++i)
+    if (a.dims_[static_cast<size_t>(i)] != b.dims_[static_cast<size_t>(i)]) return false;
+  return true;
+}
+
+}  // namespace soma

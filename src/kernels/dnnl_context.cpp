@@ -1,0 +1,29 @@
+#include "kernels/dnnl_context.hpp"
+
+namespace soma::kernels {
+
+dnnl::engine& cpu_engine() {
+  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
+
+dnnl::stream& cpu_stream() {
+  static dnnl::stream s(cpu_engine());
+  return s;
+}
+
+size_t BoundPrimitive::bind(int arg, const dnnl::memory::desc& md) {
+  mems_.emplace_back(md, cpu_engine(), nullptr);
+  args_.push_back({arg, nullptr});
+  // memory handles are stable once created; refresh all pointers because emplace_back may move them.
+  for (size_t i = 0; i < mems_.size(); ++i) args_[i].memory = mems_[i].get();
+  return mems_.size() - 1;
+}
+
+void BoundPrimitive::run() {
+  dnnl::error::wrap_c_api(dnnl_primitive_execute(prim_.get(), cpu_stream().get(), static_cast<int>(args_.size()),
+                                                 args_.data()),
+                          "could not execute a primitive");
+}
+
+}  // namespace soma::kernels

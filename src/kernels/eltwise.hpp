@@ -1,0 +1,35 @@
+#pragma once
+// Element-wise activations forward and backward on oneDNN eltwise primitives (cached per size), and the
+// scalar reference versions the tests compare them with. Softmax is row-wise and lives in softmax.hpp.
+#include <cstdint>
+#include <vector>
+
+#include "kernels/dnnl_context.hpp"
+#include "soma/activations.hpp"
+
+namespace soma::kernels {
+
+// Whether backward needs the activation's output (true) or its input (false).
+bool backward_uses_output(activations::Kind kind);
+
+class Eltwise {
+ public:
+  void forward(const activations::Activation& act, int64_t n, const float* x, float* y);
+  // `saved` is the output or the input of forward, as backward_uses_output says.
+  void backward(const activations::Activation& act, int64_t n, const float* saved, const float* dy, float* dx);
+
+ private:
+  struct Entry {
+    activations::Kind kind;
+    int64_t n;
+    bool backward;
+    BoundPrimitive prim;
+  };
+  Entry& lookup(const activations::Activation& act, int64_t n, bool backward);
+  std::vector<Entry> cache_;
+};
+
+float activation_reference(activations::Kind kind, float alpha, float x);
+float activation_derivative_reference(activations::Kind kind, float alpha, float x);
+
+}  // namespace soma::kernels
