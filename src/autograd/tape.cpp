@@ -9,6 +9,15 @@ namespace {
 std::atomic<uint64_t> next_pass{1};
 }  // namespace
 
+void Node::finish_forward(Tape* tape, Variable& out, bool requires_grad) {
+  out.requires_grad = requires_grad;
+  out.producer = nullptr;
+  if (tape && requires_grad) {
+    out.producer = this;
+    tape->record(this);
+  }
+}
+
 Tape::Tape() { nodes_.reserve(64); }
 
 void Tape::backward(Variable& root) {

@@ -165,8 +165,8 @@ void Tensor::take_rows_into(std::span<const int64_t> indices, Tensor& out) const
 void Tensor::resize(const Shape& shape, DType dtype) {
   check_dims(shape, "Tensor::resize");
   const size_t need = static_cast<size_t>(shape.numel()) * dtype_size(dtype);
-  // Reuse only storage we own alone: resizing a view must never clobber someone else's data.
-  const bool reusable = storage_ && storage_.use_count() == 1 && offset_ == 0 && storage_->bytes >= need;
+  // Buffers are reused even when views of them exist: those views are of the previous step's contents.
+  const bool reusable = storage_ && offset_ == 0 && storage_->bytes >= need;
   if (!reusable) {
     storage_ = std::make_shared<Storage>(need);
     offset_ = 0;

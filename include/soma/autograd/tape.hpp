@@ -17,12 +17,25 @@ class Node {
  public:
   virtual ~Node() = default;
   virtual void backward(Tape& tape) = 0;
+
+ protected:
+  // Ends a forward: `out` needs a gradient when any input does, and then, if there is a tape, this node
+  // becomes its producer and is recorded.
+  void finish_forward(Tape* tape, Variable& out, bool requires_grad);
 };
 
 class Tape {
  public:
   Tape();
   void record(Node* node) { nodes_.push_back(node); }
+  // The gradient buffer of v, sized like its value; `accumulate` says whether it already holds a
+  // contribution from this pass (add into it) or not (overwrite it). Marks v as having a gradient.
+  Tensor& grad_target(Variable& v, bool& accumulate) {
+    accumulate = has_grad(v);
+    if (!accumulate) v.grad.resize(v.value.shape());
+    v.grad_pass = pass_;
+    return v.grad;
+  }
   // Nodes the tape owns: for ops created on the fly rather than held by a layer.
   template <class Op, class... Args>
   Op& make(Args&&... args) {

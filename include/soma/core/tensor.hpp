@@ -3,6 +3,7 @@
 // clone() copies. Views (reshape, rows) alias the same storage.
 #include <memory>
 #include <span>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -39,12 +40,12 @@ class Tensor {
 
   template <class T>
   T* data() {
-    check_dtype(dtype_of<T>());
+    check_dtype(dtype_of<std::remove_cv_t<T>>());
     return reinterpret_cast<T*>(raw());
   }
   template <class T>
   const T* data() const {
-    check_dtype(dtype_of<T>());
+    check_dtype(dtype_of<std::remove_cv_t<T>>());
     return reinterpret_cast<const T*>(raw());
   }
   float* f32() { return data<float>(); }
@@ -75,8 +76,9 @@ class Tensor {
   Tensor take_rows(std::span<const int64_t> indices) const;
   void take_rows_into(std::span<const int64_t> indices, Tensor& out) const;
 
-  // Gives this tensor the shape, reusing its storage when it is large enough and not shared.
-  // The contents are unspecified afterwards. This is how op buffers avoid reallocating every step.
+  // Gives this tensor the shape, reusing its storage when it is large enough (copies and views of this
+  // tensor then see the new contents, as with any shared storage). The contents are unspecified
+  // afterwards. This is how op buffers avoid reallocating every step; values handed to users are clones.
   void resize(const Shape& shape, DType dtype = DType::float32);
   void fill(float value);
   void copy_from(const Tensor& other);

@@ -1,0 +1,34 @@
+#pragma once
+// out = x · W (+ b) (then relu): the Dense layer's core. x is (..., in), W is (in, out) as Keras stores
+// its kernel, b is (out). Relu is fused into the matmul when asked.
+#include <memory>
+
+#include "soma/autograd/tape.hpp"
+
+namespace soma::kernels {
+class Matmul;
+}
+
+namespace soma::autograd {
+
+class LinearOp final : public Node {
+ public:
+  LinearOp();
+  ~LinearOp() override;
+  LinearOp(LinearOp&&) noexcept;
+  LinearOp& operator=(LinearOp&&) noexcept;
+
+  // Records on `tape` when it is non-null and some input needs a gradient.
+  Variable& forward(Tape* tape, Variable& x, Variable& w, Variable* b, bool fuse_relu);
+  void backward(Tape& tape) override;
+  Variable out;
+
+ private:
+  Variable* x_ = nullptr;
+  Variable* w_ = nullptr;
+  Variable* b_ = nullptr;
+  bool relu_ = false;
+  std::unique_ptr<kernels::Matmul> forward_, backward_data_, backward_weights_;
+};
+
+}  // namespace soma::autograd

@@ -1,0 +1,76 @@
+#pragma once
+// The small Keras core layers: Activation, Flatten, Dropout.
+#include <string>
+#include <vector>
+
+#include "soma/activations.hpp"
+#include "soma/autograd/ops/activation_op.hpp"
+#include "soma/autograd/ops/dropout_op.hpp"
+#include "soma/autograd/ops/reshape_op.hpp"
+#include "soma/layers/layer.hpp"
+
+namespace soma::layers {
+
+struct ActivationOptions {
+  std::string activation;
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+class Activation final : public Layer {
+ public:
+  explicit Activation(const std::string& activation) : Activation(ActivationOptions{.activation = activation}) {}
+  explicit Activation(ActivationOptions options);
+  std::string type() const override { return "Activation"; }
+  Shape output_shape(const Shape& input_shape) const override { return input_shape; }
+
+ protected:
+  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+
+ private:
+  activations::Activation activation_;
+  autograd::ActivationOp op_;
+};
+
+struct FlattenOptions {
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+// Collapses every per-sample axis into one, in row-major (channels-last) order as Keras does.
+class Flatten final : public Layer {
+ public:
+  explicit Flatten(FlattenOptions options = {});
+  std::string type() const override { return "Flatten"; }
+  Shape output_shape(const Shape& input_shape) const override { return Shape{input_shape.numel()}; }
+
+ protected:
+  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+
+ private:
+  autograd::ReshapeOp op_;
+};
+
+struct DropoutOptions {
+  float rate = 0.0f;
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+class Dropout final : public Layer {
+ public:
+  explicit Dropout(float rate) : Dropout(DropoutOptions{.rate = rate}) {}
+  explicit Dropout(DropoutOptions options);
+  std::string type() const override { return "Dropout"; }
+  Shape output_shape(const Shape& input_shape) const override { return input_shape; }
+  float rate() const { return rate_; }
+
+ protected:
+  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+
+ private:
+  float rate_;
+  autograd::DropoutOp op_;
+};
+
+}  // namespace soma::layers

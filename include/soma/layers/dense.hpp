@@ -1,0 +1,47 @@
+#pragma once
+// keras.layers.Dense: output = activation(dot(input, kernel) + bias), kernel (in, units).
+#include <string>
+#include <vector>
+
+#include "soma/activations.hpp"
+#include "soma/autograd/ops/activation_op.hpp"
+#include "soma/autograd/ops/linear_op.hpp"
+#include "soma/layers/layer.hpp"
+
+namespace soma::layers {
+
+struct DenseOptions {
+  int64_t units = 0;
+  std::string activation = "linear";
+  bool use_bias = true;
+  std::string kernel_initializer = "glorot_uniform";
+  std::string bias_initializer = "zeros";
+  // Per-sample input shape of a first layer, e.g. {784}; input_dim = n is the same as {n}.
+  std::vector<int64_t> input_shape = {};
+  int64_t input_dim = 0;
+  std::string name = "";
+};
+
+class Dense final : public Layer {
+ public:
+  explicit Dense(DenseOptions options);
+  std::string type() const override { return "Dense"; }
+  Shape output_shape(const Shape& input_shape) const override;
+  const DenseOptions& options() const { return options_; }
+  autograd::Variable& kernel() { return *kernel_; }
+  autograd::Variable* bias() { return bias_; }
+
+ protected:
+  void build_weights(const Shape& input_shape) override;
+  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+
+ private:
+  DenseOptions options_;
+  activations::Activation activation_;
+  autograd::Variable* kernel_ = nullptr;
+  autograd::Variable* bias_ = nullptr;
+  autograd::LinearOp linear_;
+  autograd::ActivationOp act_;
+};
+
+}  // namespace soma::layers

@@ -1,0 +1,64 @@
+#pragma once
+// The base of every layer. A layer is built once for a per-sample input shape (creating its weights),
+// then called on batches; calling records its ops on the tape so backward needs no layer code.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "soma/autograd/tape.hpp"
+
+namespace soma::layers {
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  Layer(const Layer&) = delete;
+  Layer& operator=(const Layer&) = delete;
+  Layer(Layer&&) = default;
+  Layer& operator=(Layer&&) = default;
+
+  // "Dense", "Flatten", ... as in Keras summaries.
+  virtual std::string type() const = 0;
+  const std::string& name() const { return name_; }
+
+  // The per-sample input shape the user declared (input_shape / input_dim), if any.
+  const std::optional<Shape>& declared_input_shape() const { return declared_input_shape_; }
+  bool built() const { return built_; }
+  // Creates the weights for this per-sample input shape; a second call with the same shape does nothing,
+  // with another shape throws ShapeError.
+  void build(const Shape& input_shape);
+  const Shape& input_shape() const { return input_shape_; }
+  // Per-sample output shape for a per-sample input shape.
+  virtual Shape output_shape(const Shape& input_shape) const = 0;
+
+  // Applies the layer to a batch, checking its shape first. `training` switches dropout and the like.
+  autograd::Variable& operator()(autograd::Tape* tape, autograd::Variable& x, bool training);
+
+  std::vector<autograd::Variable*> weights();
+  std::vector<autograd::Variable*> trainable_weights();
+  int64_t count_params() const;
+  bool trainable() const { return trainable_; }
+  void set_trainable(bool t);
+
+ protected:
+  // `prefix` is the snake_case type used for automatic names: "dense", "dense_1", ...
+  Layer(const std::string& prefix, const std::string& name, const std::vector<int64_t>& input_shape);
+  virtual void build_weights(const Shape&) {}
+  virtual autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) = 0;
+  autograd::Variable& add_weight(const std::string& name, const Shape& shape, const std::string& initializer,
+                                 bool trainable = true);
+  // "Dense \"dense_2\"": how errors name this layer.
+  std::string who() const;
+
+ private:
+  std::string name_;
+  std::optional<Shape> declared_input_shape_;
+  Shape input_shape_;
+  bool built_ = false;
+  bool trainable_ = true;
+  // Owned one by one so their addresses stay valid for the optimizer and the tape.
+  std::vector<std::unique_ptr<autograd::Variable>> weights_;
+};
+
+}  // namespace soma::layers

@@ -1,0 +1,75 @@
+#pragma once
+// The keyword arguments of compile(), fit(), evaluate() and predict(), as designated-initialiser structs:
+//   model.compile({.optimizer = soma::optimizers::RMSprop{}, .loss = "categorical_crossentropy",
+//                  .metrics = {"accuracy"}});
+#include <concepts>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "soma/core/tensor.hpp"
+#include "soma/losses/loss.hpp"
+#include "soma/optimizers/optimizer.hpp"
+
+namespace soma {
+
+// An optimizer by Keras name ("rmsprop") or by value (optimizers::Adam({.learning_rate = 1e-4f})).
+struct OptimizerArg {
+  OptimizerArg(const char* name) : OptimizerArg(std::string(name)) {}
+  OptimizerArg(const std::string& name) : optimizer(optimizers::get(name)) {}
+  template <class T>
+    requires std::derived_from<T, optimizers::Optimizer>
+  OptimizerArg(T opt) : optimizer(std::make_shared<T>(std::move(opt))) {}
+  std::shared_ptr<optimizers::Optimizer> optimizer;
+};
+
+// A loss by Keras name ("categorical_crossentropy") or by value (losses::BinaryCrossentropy({.from_logits = true})).
+struct LossArg {
+  LossArg() = default;
+  LossArg(const char* name) : LossArg(std::string(name)) {}
+  LossArg(const std::string& name) : loss(losses::get(name)) {}
+  template <class T>
+    requires std::derived_from<T, losses::Loss>
+  LossArg(T l) : loss(std::make_shared<T>(std::move(l))) {}
+  std::shared_ptr<losses::Loss> loss;
+};
+
+struct CompileOptions {
+  OptimizerArg optimizer = "rmsprop";
+  LossArg loss = {};
+  std::vector<std::string> metrics = {};
+};
+
+struct ValidationData {
+  Tensor x, y;
+};
+
+struct FitOptions {
+  int64_t batch_size = 32;
+  int epochs = 1;
+  // 0 silent, 1 progress bar, 2 one line per epoch.
+  int verbose = 1;
+  std::optional<ValidationData> validation_data = std::nullopt;
+  // Fraction of the training data, taken from the end before shuffling, held out for validation.
+  float validation_split = 0.0f;
+  bool shuffle = true;
+  int initial_epoch = 0;
+  // Where progress goes; null means std::cout.
+  std::ostream* out = nullptr;
+};
+
+struct EvaluateOptions {
+  int64_t batch_size = 32;
+  int verbose = 1;
+  std::ostream* out = nullptr;
+};
+
+struct PredictOptions {
+  int64_t batch_size = 32;
+  int verbose = 0;
+  std::ostream* out = nullptr;
+};
+
+}  // namespace soma

@@ -1,0 +1,77 @@
+#pragma once
+// keras.Sequential: a stack of layers trained with compile() / fit() / evaluate() / predict().
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "soma/autograd/tape.hpp"
+#include "soma/layers/layer.hpp"
+#include "soma/models/options.hpp"
+#include "soma/training/history.hpp"
+#include "soma/training/metrics.hpp"
+
+namespace soma {
+
+class Sequential {
+ public:
+  explicit Sequential(std::string name = "sequential");
+  Sequential(Sequential&&) noexcept;
+  Sequential& operator=(Sequential&&) noexcept;
+  ~Sequential();
+
+  template <class L>
+    requires std::derived_from<std::decay_t<L>, layers::Layer>
+  Sequential& add(L&& layer) {
+    return add(std::make_unique<std::decay_t<L>>(std::forward<L>(layer)));
+  }
+  Sequential& add(std::unique_ptr<layers::Layer> layer);
+
+  // Creates every layer's weights for this per-sample input shape (done by fit/predict on first use, or
+  // right away when the first layer declares input_shape).
+  void build(const Shape& input_shape);
+  bool built() const { return built_; }
+  // Per-sample input and output shapes of a built model.
+  const Shape& input_shape() const;
+  Shape output_shape() const;
+
+  void compile(CompileOptions options);
+  bool compiled() const { return loss_ != nullptr; }
+  History fit(const Tensor& x, const Tensor& y, FitOptions options = {});
+  // The loss and each metric over the whole data set, by name: {"loss": ..., "accuracy": ...}.
+  std::map<std::string, double> evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
+  Tensor predict(const Tensor& x, PredictOptions options = {});
+
+  // Keras' summary table: layers, output shapes, parameter counts.
+  void summary(std::ostream& out = std::cout);
+  std::string summary_string();
+
+  const std::string& name() const { return name_; }
+  size_t size() const { return layers_.size(); }
+  layers::Layer& layer(size_t index);
+  layers::Layer& get_layer(const std::string& name);
+  std::vector<autograd::Variable*> weights();
+  std::vector<autograd::Variable*> trainable_weights();
+  int64_t count_params() const;
+  optimizers::Optimizer& optimizer();
+
+ private:
+  struct Trainer;
+  void ensure_built(const Tensor& x, const char* who);
+  void check_data(const Tensor& x, const Tensor& y, const char* who);
+  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training);
+  std::string who() const;
+
+  std::string name_;
+  std::vector<std::unique_ptr<layers::Layer>> layers_;
+  bool built_ = false;
+  std::shared_ptr<optimizers::Optimizer> optimizer_;
+  std::shared_ptr<losses::Loss> loss_;
+  std::vector<std::unique_ptr<metrics::Metric>> metrics_;
+  std::vector<std::string> metric_names_;
+  std::unique_ptr<Trainer> trainer_;
+};
+
+}  // namespace soma

@@ -1,0 +1,45 @@
+#include "soma/layers/dense.hpp"
+
+#include "soma/layers/initializers.hpp"
+
+namespace soma::layers {
+
+namespace {
+std::vector<int64_t> declared_shape(const DenseOptions& o) {
+  if (o.input_dim > 0 && !o.input_shape.empty()) {
+    throw ValueError("Dense: give input_shape or input_dim, not both.");
+  }
+  return o.input_dim > 0 ? std::vector<int64_t>{o.input_dim} : o.input_shape;
+}
+}  // namespace
+
+Dense::Dense(DenseOptions options)
+    : Layer("dense", options.name, declared_shape(options)),
+      options_(std::move(options)),
+      activation_(activations::get(options_.activation)) {
+  if (options_.units <= 0) {
+    throw ValueError(who() + ": units must be a positive integer, received " + std::to_string(options_.units) + ".");
+  }
+  initializers::check_name(options_.kernel_initializer);
+  initializers::check_name(options_.bias_initializer);
+}
+
+Shape Dense::output_shape(const Shape& input_shape) const {
+  if (input_shape.rank() < 1) throw ShapeError(who() + ": expected input of rank >= 1 per sample, received a scalar.");
+  return input_shape.with_dim(-1, options_.units);
+}
+
+void Dense::build_weights(const Shape& input_shape) {
+  output_shape(input_shape);
+  kernel_ = &add_weight("kernel", Shape{input_shape[-1], options_.units}, options_.kernel_initializer);
+  if (options_.use_bias) bias_ = &add_weight("bias", Shape{options_.units}, options_.bias_initializer);
+}
+
+autograd::Variable& Dense::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
+  // relu rides along with the matmul; every other activation is its own op.
+  const bool fuse = activation_.kind == activations::Kind::relu;
+  autograd::Variable& z = linear_.forward(tape, x, *kernel_, bias_, fuse);
+  return fuse ? z : act_.forward(tape, z, activation_);
+}
+
+}  // namespace soma::layers

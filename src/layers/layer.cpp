@@ -1,0 +1,91 @@
+#include "soma/layers/layer.hpp"
+
+#include <map>
+#include <mutex>
+
+#include "soma/layers/initializers.hpp"
+
+namespace soma::layers {
+
+namespace {
+// Keras names layers of a type dense, dense_1, dense_2, ... per process.
+std::string unique_name(const std::string& prefix) {
+  static std::mutex m;
+  static std::map<std::string, int> counts;
+  std::lock_guard lock(m);
+  const int n = counts[prefix]++;
+  return n == 0 ? prefix : prefix + "_" + std::to_string(n);
+}
+}  // namespace
+
+Layer::Layer(const std::string& prefix, const std::string& name, const std::vector<int64_t>& input_shape)
+    : name_(name.empty() ? unique_name(prefix) : name) {
+  if (!input_shape.empty()) {
+    for (int64_t d : input_shape) {
+      if (d <= 0) {
+        throw ShapeError(prefix + " \"" + name_ + "\": input_shape dimensions must be positive, received " +
+                         Shape(input_shape).str() + ".");
+      }
+    }
+    declared_input_shape_ = Shape(input_shape);
+  }
+}
+
+std::string Layer::who() const { return type() + " \"" + name_ + "\""; }
+
+void Layer::build(const Shape& input_shape) {
+  if (built_) {
+    if (input_shape != input_shape_) {
+      throw ShapeError(who() + ": was built for input " + input_shape_.with_batch(-1).str() + ", cannot rebuild for " +
+                       input_shape.with_batch(-1).str() + ".");
+    }
+    return;
+  }
+  build_weights(input_shape);
+  input_shape_ = input_shape;
+  built_ = true;
+}
+
+autograd::Variable& Layer::operator()(autograd::Tape* tape, autograd::Variable& x, bool training) {
+  const Shape& s = x.value.shape();
+  if (!built_) build(s.without_batch());
+  if (s.rank() != input_shape_.rank() + 1 || s.without_batch() != input_shape_) {
+    throw ShapeError(who() + ": expected input of shape " + input_shape_.with_batch(-1).str() + ", received shape " +
+                     s.str() + ".");
+  }
+  return forward(tape, x, training);
+}
+
+autograd::Variable& Layer::add_weight(const std::string& name, const Shape& shape, const std::string& initializer,
+                                      bool trainable) {
+  Tensor t = Tensor::empty(shape);
+  initializers::initialize(initializer, t);
+  weights_.push_back(std::make_unique<autograd::Variable>(std::move(t), trainable && trainable_, name_ + "/" + name));
+  return *weights_.back();
+}
+
+std::vector<autograd::Variable*> Layer::weights() {
+  std::vector<autograd::Variable*> out;
+  for (auto& w : weights_) out.push_back(w.get());
+  return out;
+}
+
+std::vector<autograd::Variable*> Layer::trainable_weights() {
+  std::vector<autograd::Variable*> out;
+  for (auto& w : weights_)
+    if (w->requires_grad) out.push_back(w.get());
+  return out;
+}
+
+int64_t Layer::count_params() const {
+  int64_t n = 0;
+  for (const auto& w : weights_) n += w->value.numel();
+  return n;
+}
+
+void Layer::set_trainable(bool t) {
+  trainable_ = t;
+  for (auto& w : weights_) w->requires_grad = t;
+}
+
+}  // namespace soma::layers
