@@ -1,0 +1,52 @@
+#pragma once
+// RMSprop as tf.keras.optimizers.RMSprop (Keras 2, optimizer_v2), with lr_t = lr / (1 + decay * iterations):
+//   a = rho * a + (1 - rho) * g^2
+//   centered: mg = rho * mg + (1 - rho) * g, d = a - mg^2;   otherwise d = a
+//   momentum == 0: p -= lr_t * g / (sqrt(d) + epsilon)
+//   momentum  > 0: mom = momentum * mom + lr_t * g / sqrt(d + epsilon); p -= mom
+// (Keras really does move epsilon inside the square root when momentum is used.) See docs/optimizers.md.
+#include <vector>
+
+#include "soma/core/tensor.hpp"
+#include "soma/optimizers/optimizer.hpp"
+
+namespace soma::optimizers {
+
+// The keyword arguments of RMSprop: soma::optimizers::RMSprop({.learning_rate = 1e-4f, .centered = true}).
+struct RMSpropOptions {
+  float learning_rate = 0.001f;
+  float rho = 0.9f;       // in [0, 1)
+  float momentum = 0.0f;  // in [0, 1]
+  float epsilon = 1e-7f;  // >= 0
+  bool centered = false;
+  float decay = 0.0f;  // time-based learning-rate decay, >= 0
+};
+
+class RMSprop final : public Optimizer {
+ public:
+  // Throws ValueError for an option out of its range (see RMSpropOptions).
+  explicit RMSprop(RMSpropOptions options = {});
+  // Copies are independent: the moving averages are copied, not shared.
+  RMSprop(const RMSprop& other);
+  RMSprop& operator=(const RMSprop& other);
+  RMSprop(RMSprop&&) noexcept = default;
+  RMSprop& operator=(RMSprop&&) noexcept = default;
+  ~RMSprop() override = default;
+
+  std::unique_ptr<Optimizer> clone() const override;
+  std::string name() const override { return "RMSprop"; }
+  // The options it was built with; learning_rate is the current base rate (see set_learning_rate).
+  RMSpropOptions options() const;
+
+ protected:
+  void build(std::span<autograd::Variable* const> params) override;
+  void update(size_t index, autograd::Variable& param, float lr) override;
+
+ private:
+  RMSpropOptions options_;
+  std::vector<Tensor> rms_;       // moving average of g^2
+  std::vector<Tensor> mg_;        // moving average of g; only when centered
+  std::vector<Tensor> momentum_;  // only when momentum > 0
+};
+
+}  // namespace soma::optimizers

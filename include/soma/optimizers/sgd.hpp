@@ -1,0 +1,46 @@
+#pragma once
+// Stochastic gradient descent with optional (Nesterov) momentum, as tf.keras.optimizers.SGD (Keras 2):
+//   v = momentum * v - lr_t * g;   p += momentum * v - lr_t * g  (nesterov)  or  p += v
+//   momentum == 0: p -= lr_t * g      where lr_t = learning_rate / (1 + decay * iterations)
+// Formulas, defaults and the differences from PyTorch: docs/optimizers.md.
+#include <vector>
+
+#include "soma/core/tensor.hpp"
+#include "soma/optimizers/optimizer.hpp"
+
+namespace soma::optimizers {
+
+// The keyword arguments of SGD: soma::optimizers::SGD({.learning_rate = 0.01f, .momentum = 0.9f}).
+struct SGDOptions {
+  float learning_rate = 0.01f;
+  float momentum = 0.0f;  // in [0, 1]
+  bool nesterov = false;
+  float decay = 0.0f;  // time-based learning-rate decay, >= 0
+};
+
+class SGD final : public Optimizer {
+ public:
+  // Throws ValueError for a negative learning rate or decay, or a momentum outside [0, 1].
+  explicit SGD(SGDOptions options = {});
+  // Copies are independent: the velocities are copied, not shared.
+  SGD(const SGD& other);
+  SGD& operator=(const SGD& other);
+  SGD(SGD&&) noexcept = default;
+  SGD& operator=(SGD&&) noexcept = default;
+  ~SGD() override = default;
+
+  std::unique_ptr<Optimizer> clone() const override;
+  std::string name() const override { return "SGD"; }
+  // The options it was built with; learning_rate is the current base rate (see set_learning_rate).
+  SGDOptions options() const;
+
+ protected:
+  void build(std::span<autograd::Variable* const> params) override;
+  void update(size_t index, autograd::Variable& param, float lr) override;
+
+ private:
+  SGDOptions options_;
+  std::vector<Tensor> velocity_;  // one per parameter; empty when momentum == 0
+};
+
+}  // namespace soma::optimizers

@@ -1,0 +1,132 @@
+#include "soma/optimizers/adam.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "soma/core/error.hpp"
+
+namespace soma::optimizers {
+namespace {
+
+// Parameters at least this large are updated by all threads; smaller ones by one.
+constexpr int64_t kParallelMin = int64_t{1} << 16;
+
+template <class F>
+inline void elementwise(int64_t n, F f) {
+  if (n >= kParallelMin) {
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < n; ++i) f(i);
+  } else {
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) f(i);
+  }
+}
+
+const AdamOptions& validated(const AdamOptions& o) {
+  auto fail = [](const char* option, const char* expected, float value) {
+    throw ValueError(fmt::format("Adam: expected {} {}, received {}.", option, expected, value));
+  };
+  if (!(o.learning_rate >= 0.0f) || std::isinf(o.learning_rate))
+    fail("learning_rate", "to be a finite number >= 0", o.learning_rate);
+  if (!(o.beta_1 >= 0.0f && o.beta_1 < 1.0f)) fail("beta_1", "in [0, 1)", o.beta_1);
+  if (!(o.beta_2 >= 0.0f && o.beta_2 < 1.0f)) fail("beta_2", "in [0, 1)", o.beta_2);
+  if (!(o.epsilon >= 0.0f) || std::isinf(o.epsilon)) fail("epsilon", "to be a finite number >= 0", o.epsilon);
+  if (!(o.decay >= 0.0f) || std::isinf(o.decay)) fail("decay", "to be a finite number >= 0", o.decay);
+  return o;
+}
+
+int64_t checked_size(const autograd::Variable& param, size_t index, const Tensor& state) {
+  const int64_t n = param.value.numel();
+  if (param.grad.numel() != n || state.numel() != n)
+    throw StateError(fmt::format(
+        "Adam: parameter {} ('{}') has shape {} and gradient shape {}, but its state was built for {} "
+        "elements. Hint: apply() must receive the same parameters, in the same order, on every call.",
+        index, param.name, param.value.shape().str(), param.grad.shape().str(), state.numel()));
+  return n;
+}
+
+std::vector<Tensor> deep_copy(const std::vector<Tensor>& tensors) {
+  std::vector<Tensor> out;
+  out.reserve(tensors.size());
+  for (const Tensor& t : tensors) out.push_back(t.clone());
+  return out;
+}
+
+}  // namespace
+
+Adam::Adam(AdamOptions options)
+    : Optimizer(validated(options).learning_rate, options.decay), options_(options) {}
+
+Adam::Adam(const Adam& other)
+    : Optimizer(other),
+      options_(other.options_),
+      m_(deep_copy(other.m_)),
+      v_(deep_copy(other.v_)),
+      vhat_(deep_copy(other.vhat_)) {}
+
+Adam& Adam::operator=(const Adam& other) {
+  if (this != &other) *this = Adam(other);
+  return *this;
+}
+
+std::unique_ptr<Optimizer> Adam::clone() const {
+  return std::make_unique<Adam>(*this);
+}
+
+AdamOptions Adam::options() const {
+  AdamOptions o = options_;
+  o.learning_rate = learning_rate();
+  return o;
+}
+
+void Adam::build(std::span<autograd::Variable* const> params) {
+  m_.clear();
+  v_.clear();
+  vhat_.clear();
+  for (const autograd::Variable* p : params) {
+    m_.emplace_back(p->value.shape());
+    v_.emplace_back(p->value.shape());
+    if (options_.amsgrad) vhat_.emplace_back(p->value.shape());
+  }
+}
+
+void Adam::update(size_t index, autograd::Variable& param, float lr) {
+  if (!param.grad.defined()) return;  // no gradient reached this parameter: Keras skips it too
+  const int64_t n = checked_size(param, index, m_[index]);
+  float* __restrict p = param.value.f32();
+  const float* __restrict g = param.grad.f32();
+  float* __restrict m = m_[index].f32();
+  float* __restrict v = v_[index].f32();
+  const float b1 = options_.beta_1, one_minus_b1 = 1.0f - b1;
+  const float b2 = options_.beta_2, one_minus_b2 = 1.0f - b2;
+  const float eps = options_.epsilon;
+  // The bias corrections fold into the step size (in double: b^t for large t loses nothing).
+  const double t = static_cast<double>(iterations() + 1);
+  const float step = static_cast<float>(static_cast<double>(lr) * std::sqrt(1.0 - std::pow(double{b2}, t)) /
+                                        (1.0 - std::pow(double{b1}, t)));
+
+  if (!options_.amsgrad) {
+    elementwise(n, [=](int64_t i) {
+      const float mi = b1 * m[i] + one_minus_b1 * g[i];
+      const float vi = b2 * v[i] + one_minus_b2 * g[i] * g[i];
+      m[i] = mi;
+      v[i] = vi;
+      p[i] -= step * mi / (std::sqrt(vi) + eps);
+    });
+    return;
+  }
+  float* __restrict vhat = vhat_[index].f32();
+  elementwise(n, [=](int64_t i) {
+    const float mi = b1 * m[i] + one_minus_b1 * g[i];
+    const float vi = b2 * v[i] + one_minus_b2 * g[i] * g[i];
+    const float hi = std::max(vhat[i], vi);
+    m[i] = mi;
+    v[i] = vi;
+    vhat[i] = hi;
+    p[i] -= step * mi / (std::sqrt(hi) + eps);
+  });
+}
+
+}  // namespace soma::optimizers

@@ -1,0 +1,149 @@
+#include "soma/optimizers/rmsprop.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "soma/core/error.hpp"
+
+namespace soma::optimizers {
+namespace {
+
+// Parameters at least this large are updated by all threads; smaller ones by one.
+constexpr int64_t kParallelMin = int64_t{1} << 16;
+
+template <class F>
+inline void elementwise(int64_t n, F f) {
+  if (n >= kParallelMin) {
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < n; ++i) f(i);
+  } else {
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) f(i);
+  }
+}
+
+const RMSpropOptions& validated(const RMSpropOptions& o) {
+  auto fail = [](const char* option, const char* expected, float value) {
+    throw ValueError(fmt::format("RMSprop: expected {} {}, received {}.", option, expected, value));
+  };
+  if (!(o.learning_rate >= 0.0f) || std::isinf(o.learning_rate))
+    fail("learning_rate", "to be a finite number >= 0", o.learning_rate);
+  if (!(o.rho >= 0.0f && o.rho < 1.0f)) fail("rho", "in [0, 1)", o.rho);
+  if (!(o.momentum >= 0.0f && o.momentum <= 1.0f)) fail("momentum", "in [0, 1]", o.momentum);
+  if (!(o.epsilon >= 0.0f) || std::isinf(o.epsilon)) fail("epsilon", "to be a finite number >= 0", o.epsilon);
+  if (!(o.decay >= 0.0f) || std::isinf(o.decay)) fail("decay", "to be a finite number >= 0", o.decay);
+  return o;
+}
+
+int64_t checked_size(const autograd::Variable& param, size_t index, const Tensor& state) {
+  const int64_t n = param.value.numel();
+  if (param.grad.numel() != n || state.numel() != n)
+    throw StateError(fmt::format(
+        "RMSprop: parameter {} ('{}') has shape {} and gradient shape {}, but its state was built for {} "
+        "elements. Hint: apply() must receive the same parameters, in the same order, on every call.",
+        index, param.name, param.value.shape().str(), param.grad.shape().str(), state.numel()));
+  return n;
+}
+
+std::vector<Tensor> deep_copy(const std::vector<Tensor>& tensors) {
+  std::vector<Tensor> out;
+  out.reserve(tensors.size());
+  for (const Tensor& t : tensors) out.push_back(t.clone());
+  return out;
+}
+
+}  // namespace
+
+RMSprop::RMSprop(RMSpropOptions options)
+    : Optimizer(validated(options).learning_rate, options.decay), options_(options) {}
+
+RMSprop::RMSprop(const RMSprop& other)
+    : Optimizer(other),
+      options_(other.options_),
+      rms_(deep_copy(other.rms_)),
+      mg_(deep_copy(other.mg_)),
+      momentum_(deep_copy(other.momentum_)) {}
+
+RMSprop& RMSprop::operator=(const RMSprop& other) {
+  if (this != &other) *this = RMSprop(other);
+  return *this;
+}
+
+std::unique_ptr<Optimizer> RMSprop::clone() const {
+  return std::make_unique<RMSprop>(*this);
+}
+
+RMSpropOptions RMSprop::options() const {
+  RMSpropOptions o = options_;
+  o.learning_rate = learning_rate();
+  return o;
+}
+
+void RMSprop::build(std::span<autograd::Variable* const> params) {
+  rms_.clear();
+  mg_.clear();
+  momentum_.clear();
+  for (const autograd::Variable* p : params) {
+    rms_.emplace_back(p->value.shape());
+    if (options_.centered) mg_.emplace_back(p->value.shape());
+    if (options_.momentum > 0.0f) momentum_.emplace_back(p->value.shape());
+  }
+}
+
+void RMSprop::update(size_t index, autograd::Variable& param, float lr) {
+  if (!param.grad.defined()) return;  // no gradient reached this parameter: Keras skips it too
+  const int64_t n = checked_size(param, index, rms_[index]);
+  float* __restrict p = param.value.f32();
+  const float* __restrict g = param.grad.f32();
+  float* __restrict a = rms_[index].f32();
+  float* __restrict mg = options_.centered ? mg_[index].f32() : nullptr;
+  const float rho = options_.rho, one_minus_rho = 1.0f - options_.rho, eps = options_.epsilon;
+
+  if (options_.momentum == 0.0f) {
+    // p -= lr * g / (sqrt(d) + eps), with d = a or the centered a - mg^2.
+    if (mg == nullptr) {
+      elementwise(n, [=](int64_t i) {
+        const float ai = rho * a[i] + one_minus_rho * g[i] * g[i];
+        a[i] = ai;
+        p[i] -= lr * g[i] / (std::sqrt(ai) + eps);
+      });
+    } else {
+      elementwise(n, [=](int64_t i) {
+        const float ai = rho * a[i] + one_minus_rho * g[i] * g[i];
+        const float mi = rho * mg[i] + one_minus_rho * g[i];
+        a[i] = ai;
+        mg[i] = mi;
+        // a >= mg^2 in exact arithmetic; the max only keeps a rounding error from making a NaN.
+        p[i] -= lr * g[i] / (std::sqrt(std::max(ai - mi * mi, 0.0f)) + eps);
+      });
+    }
+    return;
+  }
+
+  // Momentum: Keras' ApplyRMSProp kernel puts eps inside the square root.
+  float* __restrict mom = momentum_[index].f32();
+  const float momentum = options_.momentum;
+  if (mg == nullptr) {
+    elementwise(n, [=](int64_t i) {
+      const float ai = rho * a[i] + one_minus_rho * g[i] * g[i];
+      a[i] = ai;
+      const float step = momentum * mom[i] + lr * g[i] / std::sqrt(ai + eps);
+      mom[i] = step;
+      p[i] -= step;
+    });
+  } else {
+    elementwise(n, [=](int64_t i) {
+      const float ai = rho * a[i] + one_minus_rho * g[i] * g[i];
+      const float mi = rho * mg[i] + one_minus_rho * g[i];
+      a[i] = ai;
+      mg[i] = mi;
+      const float step = momentum * mom[i] + lr * g[i] / std::sqrt(std::max(ai - mi * mi, 0.0f) + eps);
+      mom[i] = step;
+      p[i] -= step;
+    });
+  }
+}
+
+}  // namespace soma::optimizers
