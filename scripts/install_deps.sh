@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what soma needs to build, test and run its examples, from Debian packages only.
+# Usage: scripts/install_deps.sh [--bench]   (--bench adds PyTorch for the side-by-side benchmarks)
+set -euo pipefail
+
+packages=(build-essential cmake ninja-build pkg-config libdnnl-dev libgtest-dev libgmock-dev libbenchmark-dev
+          libfmt-dev libcli11-dev nlohmann-json3-dev zlib1g-dev dataset-fashion-mnist nodejs npm)
+if [[ "${1:-}" == "--bench" ]]; then packages+=(python3-torch python3-numpy); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "Installing: ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

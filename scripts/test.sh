@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# All tests: installs dependencies, builds, runs the unit tests in Release and under ASan+UBSan, then
+# smoke-runs every example for one short epoch.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install_deps.sh
+bash scripts/fetch_mnist.sh || echo "note: MNIST could not be fetched; tests that need it are skipped"
+
+bash scripts/build.sh release
+ctest --preset release -j "$(nproc)"
+
+bash scripts/build.sh asan
+ctest --preset asan -j "$(nproc)"
+
+bash scripts/smoke_examples.sh
