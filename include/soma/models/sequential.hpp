@@ -3,6 +3,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "soma/models/options.hpp"
 #include "soma/training/history.hpp"
 #include "soma/training/metrics.hpp"
+#include "soma/training/progbar.hpp"
 
 namespace soma {
 
@@ -61,6 +63,11 @@ class Sequential {
   struct Trainer;
   void ensure_built(const Tensor& x, const char* who);
   void check_data(const Tensor& x, const Tensor& y, const char* who);
+  void make_metrics();
+  // Runs x through the model in batches without a tape. With y, writes the mean loss and each metric into
+  // logs[0..] (names untouched); with `predictions`, copies the outputs there.
+  void run_inference(const Tensor& x, const Tensor* y, int64_t batch_size, Progbar* bar,
+                     std::span<NamedValue> logs, Tensor* predictions);
   autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training);
   std::string who() const;
 

@@ -1,0 +1,206 @@
+// fit / evaluate / predict: the batch loops of Sequential.
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <cmath>
+#include <iostream>
+#include <numeric>
+
+#include "models/batch_loop.hpp"
+#include "models/trainer.hpp"
+#include "soma/core/random.hpp"
+
+namespace soma {
+
+namespace {
+std::ostream& stream(std::ostream* out) { return out ? *out : std::cout; }
+
+Tensor as_float(const Tensor& t) { return t.dtype() == DType::float32 ? t : t.astype(DType::float32); }
+
+// NaN or inf in the data would poison every weight at the first step; say where it is instead.
+void check_finite(const Tensor& t, const std::string& what) {
+  if (t.dtype() != DType::float32) return;
+  const float* p = t.f32();
+  const int64_t n = t.numel(), per_sample = std::max<int64_t>(1, t.shape().sample_size());
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(p[i])) {
+      throw ValueError(what + " holds a non-finite value (" + std::to_string(p[i]) + ") in sample " +
+                       std::to_string(i / per_sample) + "; clean or impute the data first.");
+    }
+  }
+}
+// The double the user meant when writing a float literal: 0.2f is 0.20000000298..., and Keras' split
+// floor(n * (1 - 0.2)) computed with it would hold out one sample too many (21 of 100).
+double as_decimal(float f) {
+  char buf[32];
+  const auto end = std::to_chars(buf, buf + sizeof buf - 1, f).ptr;
+  *end = '\0';
+  return std::strtod(buf, nullptr);
+}
+}  // namespace
+
+void Sequential::ensure_built(const Tensor& x, const char* fn) {
+  if (layers_.empty()) throw StateError(who() + ": " + fn + "() on a model with no layers; add() some first.");
+  if (x.rank() < 1) throw ShapeError(who() + ": " + fn + "() expects a batch of samples, received a scalar.");
+  if (!built_) {
+    build(x.shape().without_batch());
+  } else if (x.shape().without_batch() != input_shape()) {
+    throw ShapeError(who() + ": " + fn + "() expected input of shape " + input_shape().with_batch(-1).str() +
+                     ", received x of shape " + x.shape().str() + ".");
+  }
+}
+
+void Sequential::check_data(const Tensor& x, const Tensor& y, const char* fn) {
+  if (!compiled()) {
+    throw StateError(who() + ": " + fn + "() needs a compiled model; call compile() with an optimizer and a loss first.");
+  }
+  ensure_built(x, fn);
+  if (y.rank() < 1 || y.dim(0) != x.dim(0)) {
+    throw ValueError(who() + ": " + fn + "() received " + std::to_string(x.dim(0)) + " samples in x but " +
+                     (y.rank() < 1 ? std::string("a scalar") : std::to_string(y.dim(0)) + " in y") +
+                     "; x and y must have the same number of samples.");
+  }
+  if (x.dim(0) == 0) throw ValueError(who() + ": " + fn + "() received no samples.");
+  loss_->check_targets(output_shape().with_batch(x.dim(0)), y);
+}
+
+void Sequential::run_inference(const Tensor& x, const Tensor* y, int64_t batch_size, Progbar* bar,
+                               std::span<NamedValue> logs, Tensor* predictions) {
+  Trainer& t = *trainer_;
+  const int64_t n = x.dim(0);
+  double loss_sum = 0.0;
+  if (y)
+    for (auto& m : metrics_) m->reset();
+  int64_t step = 0;
+  models::for_each_batch(n, batch_size, [&](int64_t begin, int64_t end) {
+    // A view of the caller's rows: inference needs no copy of the batch.
+    t.infer_input.value = x.rows(begin, end);
+    autograd::Variable& out = forward(nullptr, t.infer_input, false);
+    if (predictions) {
+      std::copy_n(out.value.f32(), out.value.numel(), predictions->f32() + begin * out.value.shape().sample_size());
+    }
+    if (y) {
+      const Tensor targets = y->rows(begin, end);
+      loss_sum += static_cast<double>(loss_->forward(nullptr, out, targets).value.item()) * static_cast<double>(end - begin);
+      for (auto& m : metrics_) m->update(out.value, targets);
+      logs[0].second = loss_sum / static_cast<double>(end);
+      for (size_t i = 0; i < metrics_.size(); ++i) logs[i + 1].second = metrics_[i]->result();
+    }
+    if (bar) bar->update(++step, logs.first(y ? logs.size() : 0));
+  });
+  t.infer_input.value = Tensor();  // do not keep the caller's data alive
+}
+
+History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
+  check_data(x_in, y, "fit");
+  models::check_batch_size(o.batch_size, who() + ": fit()");
+  if (o.epochs < 0 || o.initial_epoch < 0) throw ValueError(who() + ": fit() needs epochs >= 0 and initial_epoch >= 0.");
+  if (o.verbose < 0 || o.verbose > 2) throw ValueError(who() + ": fit() verbose must be 0, 1 or 2, received " + std::to_string(o.verbose) + ".");
+  if (!(o.validation_split >= 0.0f && o.validation_split < 1.0f)) {
+    throw ValueError(who() + ": fit() validation_split must be in [0, 1), received " + std::to_string(o.validation_split) + ".");
+  }
+  Tensor x = as_float(x_in), x_val, y_val;
+  check_finite(x, who() + ": fit() x");
+  check_finite(y, who() + ": fit() y");
+  if (o.validation_data) {
+    check_data(o.validation_data->x, o.validation_data->y, "fit");
+    x_val = as_float(o.validation_data->x);
+    y_val = o.validation_data->y;
+    check_finite(x_val, who() + ": fit() validation x");
+  } else if (o.validation_split > 0.0f) {
+    // Keras holds out the last samples, before any shuffling.
+    const auto split =
+        static_cast<int64_t>(std::floor(static_cast<double>(x.dim(0)) * (1.0 - as_decimal(o.validation_split))));
+    if (split <= 0 || split >= x.dim(0)) {
+      throw ValueError(who() + ": fit() validation_split " + std::to_string(o.validation_split) + " of " +
+                       std::to_string(x.dim(0)) + " samples leaves no training or no validation samples.");
+    }
+    x_val = x.rows(split, x.dim(0));
+    y_val = y.rows(split, y.dim(0));
+    x = x.rows(0, split);
+  }
+  const Tensor targets_all = y.rows(0, x.dim(0));
+  const bool validate = x_val.defined();
+
+  Trainer& t = *trainer_;
+  t.params = trainable_weights();
+  t.logs.clear();
+  t.logs.emplace_back("loss", 0.0);
+  for (auto& m : metrics_) t.logs.emplace_back(m->name(), 0.0);
+  const size_t train_logs = t.logs.size();
+  if (validate)
+    for (size_t i = 0; i < train_logs; ++i) t.logs.emplace_back("val_" + t.logs[i].first, 0.0);
+  const std::span<NamedValue> logs(t.logs);
+
+  const int64_t n = x.dim(0), steps = models::batch_count(n, o.batch_size);
+  t.order.resize(static_cast<size_t>(n));
+  std::ostream& out = stream(o.out);
+  const bool terminal = Progbar::is_terminal(out);
+  History history;
+
+  for (int epoch = o.initial_epoch; epoch < o.epochs; ++epoch) {
+    if (o.verbose) out << "Epoch " << epoch + 1 << "/" << o.epochs << "\n";
+    Progbar bar(steps, o.verbose, out, terminal);
+    std::iota(t.order.begin(), t.order.end(), int64_t{0});
+    if (o.shuffle) random::shuffle(t.order);
+    for (auto& m : metrics_) m->reset();
+    double loss_sum = 0.0;
+    int64_t step = 0;
+    models::for_each_batch(n, o.batch_size, [&](int64_t begin, int64_t end) {
+      const std::span<const int64_t> rows(t.order.data() + begin, static_cast<size_t>(end - begin));
+      x.take_rows_into(rows, t.input.value);
+      targets_all.take_rows_into(rows, t.targets);
+      t.input.requires_grad = false;
+      t.tape.clear();
+      autograd::Variable& pred = forward(&t.tape, t.input, true);
+      autograd::Variable& loss = loss_->forward(&t.tape, pred, t.targets);
+      const float value = loss.value.item();
+      if (!std::isfinite(value)) {
+        throw ValueError(who() + ": the loss became " + std::to_string(value) + " at epoch " + std::to_string(epoch + 1) +
+                         ", batch " + std::to_string(step + 1) + "; the weights are those of the step before. Lower the "
+                         "learning rate, check the data for extreme values, or compute the loss from logits.");
+      }
+      t.tape.backward(loss);
+      optimizer_->apply(t.params);
+      loss_sum += static_cast<double>(value) * static_cast<double>(end - begin);
+      for (auto& m : metrics_) m->update(pred.value, t.targets);
+      logs[0].second = loss_sum / static_cast<double>(end);
+      for (size_t i = 0; i < metrics_.size(); ++i) logs[i + 1].second = metrics_[i]->result();
+      bar.update(++step, logs.first(train_logs));
+    });
+    t.tape.clear();
+    if (validate) run_inference(x_val, &y_val, o.batch_size, nullptr, logs.subspan(train_logs), nullptr);
+    bar.update(steps, logs, true);
+    history.epoch.push_back(epoch);
+    for (const auto& [name, value] : t.logs) history.history[name].push_back(value);
+  }
+  return history;
+}
+
+std::map<std::string, double> Sequential::evaluate(const Tensor& x_in, const Tensor& y, EvaluateOptions o) {
+  check_data(x_in, y, "evaluate");
+  models::check_batch_size(o.batch_size, who() + ": evaluate()");
+  const Tensor x = as_float(x_in);
+  std::vector<NamedValue> logs{{"loss", 0.0}};
+  for (auto& m : metrics_) logs.emplace_back(m->name(), 0.0);
+  std::ostream& out = stream(o.out);
+  Progbar bar(models::batch_count(x.dim(0), o.batch_size), o.verbose, out, Progbar::is_terminal(out));
+  run_inference(x, &y, o.batch_size, o.verbose ? &bar : nullptr, logs, nullptr);
+  if (o.verbose) bar.update(models::batch_count(x.dim(0), o.batch_size), logs, true);
+  return {logs.begin(), logs.end()};
+}
+
+Tensor Sequential::predict(const Tensor& x_in, PredictOptions o) {
+  ensure_built(x_in, "predict");
+  models::check_batch_size(o.batch_size, who() + ": predict()");
+  const Tensor x = as_float(x_in);
+  Tensor predictions = Tensor::empty(output_shape().with_batch(x.dim(0)));
+  std::ostream& out = stream(o.out);
+  const int64_t steps = models::batch_count(x.dim(0), o.batch_size);
+  Progbar bar(steps, o.verbose, out, Progbar::is_terminal(out));
+  run_inference(x, nullptr, o.batch_size, o.verbose ? &bar : nullptr, {}, &predictions);
+  if (o.verbose) bar.update(steps, {}, true);
+  return predictions;
+}
+
+}  // namespace soma
