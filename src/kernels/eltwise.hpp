@@ -16,7 +16,8 @@ class Eltwise {
  public:
   void forward(const activations::Activation& act, int64_t n, const float* x, float* y);
   // `saved` is the output or the input of forward, as backward_uses_output says.
-  void backward(const activations::Activation& act, int64_t n, const float* saved, const float* dy, float* dx);
+  void backward(const activations::Activation& act, int64_t n, const float* saved, const float* dy,
+                float* dx);
 
  private:
   struct Entry {

@@ -12,7 +12,8 @@ inline void relu_mask(float* __restrict g, const float* __restrict y, int64_t n)
 }
 
 // out[j] (=|+=) sum_i g[i, j] for a row-major (rows, cols) g: the bias gradient.
-inline void column_sum(const float* __restrict g, int64_t rows, int64_t cols, float* __restrict out, bool accumulate) {
+inline void column_sum(const float* __restrict g, int64_t rows, int64_t cols, float* __restrict out,
+                       bool accumulate) {
   if (!accumulate)
     for (int64_t j = 0; j < cols; ++j) out[j] = 0.0f;
   for (int64_t i = 0; i < rows; ++i) {

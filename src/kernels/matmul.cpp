@@ -19,10 +19,13 @@ Matmul::Entry& Matmul::lookup(const MatmulSpec& s) {
   auto it = std::find_if(cache_.begin(), cache_.end(), [&](const Entry& e) { return e.spec == s; });
   if (it != cache_.end()) return *it;
 
+  const bool serial = s.m * s.n * s.k < kSerialMacs;
+  const SerialScope scope(serial);
   const auto a_md = strided(s.m, s.k, s.trans_a);
   const auto b_md = strided(s.k, s.n, s.trans_b);
   const auto c_md = strided(s.m, s.n, false);
-  const auto bias_md = s.bias ? dnnl::memory::desc(dims{1, s.n}, dt::f32, dims{s.n, 1}) : dnnl::memory::desc();
+  const auto bias_md =
+      s.bias ? dnnl::memory::desc(dims{1, s.n}, dt::f32, dims{s.n, 1}) : dnnl::memory::desc();
   dnnl::post_ops ops;
   if (s.accumulate) ops.append_sum(1.0f);
   if (s.relu) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
@@ -31,7 +34,7 @@ Matmul::Entry& Matmul::lookup(const MatmulSpec& s) {
   const dnnl::matmul::desc desc(a_md, b_md, bias_md, c_md);
   const dnnl::matmul::primitive_desc pd(desc, attr, cpu_engine());
 
-  Entry e{s, BoundPrimitive(dnnl::matmul(pd))};
+  Entry e{s, BoundPrimitive(dnnl::matmul(pd), serial)};
   e.prim.bind(DNNL_ARG_SRC, a_md);
   e.prim.bind(DNNL_ARG_WEIGHTS, b_md);
   e.prim.bind(DNNL_ARG_DST, c_md);

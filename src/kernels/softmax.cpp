@@ -10,18 +10,20 @@ Softmax::Entry& Softmax::lookup(int64_t rows, int64_t cols, bool backward) {
     return e.rows == rows && e.cols == cols && e.backward == backward;
   });
   if (it != cache_.end()) return *it;
+  const bool serial = rows * cols < kSerialElements;
+  const SerialScope scope(serial);
   const dnnl::memory::desc md({rows, cols}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
   const dnnl::softmax_forward::desc fd(dnnl::prop_kind::forward_training, md, 1);
   const dnnl::softmax_forward::primitive_desc fpd(fd, cpu_engine());
   Entry e{rows, cols, backward, {}};
   if (!backward) {
-    e.prim = BoundPrimitive(dnnl::softmax_forward(fpd));
+    e.prim = BoundPrimitive(dnnl::softmax_forward(fpd), serial);
     e.prim.bind(DNNL_ARG_SRC, md);
     e.prim.bind(DNNL_ARG_DST, md);
   } else {
     const dnnl::softmax_backward::desc bd(md, md, 1);
     const dnnl::softmax_backward::primitive_desc bpd(bd, cpu_engine(), fpd);
-    e.prim = BoundPrimitive(dnnl::softmax_backward(bpd));
+    e.prim = BoundPrimitive(dnnl::softmax_backward(bpd), serial);
     e.prim.bind(DNNL_ARG_DST, md);
     e.prim.bind(DNNL_ARG_DIFF_DST, md);
     e.prim.bind(DNNL_ARG_DIFF_SRC, md);
@@ -52,7 +54,8 @@ void softmax_reference(int64_t rows, int64_t cols, const float* x, float* y) {
     const float mx = *std::max_element(xr, xr + cols);
     double sum = 0.0;
     for (int64_t c = 0; c < cols; ++c) sum += std::exp(static_cast<double>(xr[c]) - mx);
-    for (int64_t c = 0; c < cols; ++c) yr[c] = static_cast<float>(std::exp(static_cast<double>(xr[c]) - mx) / sum);
+    for (int64_t c = 0; c < cols; ++c)
+      yr[c] = static_cast<float>(std::exp(static_cast<double>(xr[c]) - mx) / sum);
   }
 }
 

@@ -11,7 +11,9 @@ Sequential::Sequential(Sequential&&) noexcept = default;
 Sequential& Sequential::operator=(Sequential&&) noexcept = default;
 Sequential::~Sequential() = default;
 
-std::string Sequential::who() const { return "Sequential \"" + name_ + "\""; }
+std::string Sequential::who() const {
+  return "Sequential \"" + name_ + "\"";
+}
 
 Sequential& Sequential::add(std::unique_ptr<layers::Layer> layer) {
   if (!layer) throw ValueError(who() + ": add() received a null layer.");
@@ -56,8 +58,8 @@ void Sequential::build(const Shape& input_shape) {
   }
   const auto& declared = layers_.front()->declared_input_shape();
   if (declared && *declared != input_shape) {
-    throw ShapeError(who() + ": expected input of shape " + declared->with_batch(-1).str() + ", received shape " +
-                     input_shape.with_batch(-1).str() + ".");
+    throw ShapeError(who() + ": expected input of shape " + declared->with_batch(-1).str() +
+                     ", received shape " + input_shape.with_batch(-1).str() + ".");
   }
   Shape s = input_shape;
   for (auto& layer : layers_) {

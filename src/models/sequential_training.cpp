@@ -1,11 +1,12 @@
 // fit / evaluate / predict: the batch loops of Sequential.
 #include <algorithm>
 #include <charconv>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <numeric>
 
+#include "kernels/denormals.hpp"
 #include "models/batch_loop.hpp"
 #include "models/trainer.hpp"
 #include "soma/core/random.hpp"
@@ -13,22 +14,51 @@
 namespace soma {
 
 namespace {
-std::ostream& stream(std::ostream* out) { return out ? *out : std::cout; }
+std::ostream& stream(std::ostream* out) {
+  return out ? *out : std::cout;
+}
 
-Tensor as_float(const Tensor& t) { return t.dtype() == DType::float32 ? t : t.astype(DType::float32); }
+Tensor as_float(const Tensor& t) {
+  return t.dtype() == DType::float32 ? t : t.astype(DType::float32);
+}
 
-// NaN or inf in the data would poison every weight at the first step; say where it is instead.
-void check_finite(const Tensor& t, const std::string& what) {
-  if (t.dtype() != DType::float32) return;
-  const float* p = t.f32();
-  const int64_t n = t.numel(), per_sample = std::max<int64_t>(1, t.shape().sample_size());
-  for (int64_t i = 0; i < n; ++i) {
-    if (!std::isfinite(p[i])) {
-      throw ValueError(what + " holds a non-finite value (" + std::to_string(p[i]) + ") in sample " +
-                       std::to_string(i / per_sample) + "; clean or impute the data first.");
-    }
+// Whether n floats are all finite: inf * 0 and NaN * 0 are NaN, finite * 0 is 0, so one vectorised sum
+// answers without a branch per element.
+bool all_finite(const float* p, int64_t n) {
+  float probe = 0.0f;
+#pragma omp simd reduction(+ : probe)
+  for (int64_t i = 0; i < n; ++i) probe += p[i] * 0.0f;
+  return probe == 0.0f;
+}
+
+// NaN or inf in a batch would poison every weight at the first step; say which sample holds it instead.
+// Checked batch by batch, on the rows just gathered (hot in cache), before the step that would use them.
+void check_finite_rows(const Tensor& batch, std::span<const int64_t> rows, const std::string& who,
+                       const char* what) {
+  if (batch.dtype() != DType::float32) return;
+  const float* p = batch.f32();
+  if (all_finite(p, batch.numel())) return;
+  int64_t i = 0;
+  while (std::isfinite(p[i])) ++i;
+  const int64_t per_sample = std::max<int64_t>(1, batch.shape().sample_size());
+  throw ValueError(who + ": fit() " + what + " holds a non-finite value (" + std::to_string(p[i]) +
+                   ") in sample " + std::to_string(rows[static_cast<size_t>(i / per_sample)]) +
+                   "; clean or impute the data first. The weights are those of the step before.");
+}
+
+// Asks the CPU to start loading the rows the next step will gather while this step computes: the rows
+// are scattered over the whole data set, and gathering them cold took a fifth of a small model's step.
+void prefetch_rows(const Tensor& t, std::span<const int64_t> rows) {
+  const auto* base = reinterpret_cast<const char*>(t.dtype() == DType::float32
+                                                       ? static_cast<const void*>(t.f32())
+                                                       : static_cast<const void*>(t.data<int64_t>()));
+  const size_t row_bytes = static_cast<size_t>(t.shape().sample_size()) * dtype_size(t.dtype());
+  for (const int64_t r : rows) {
+    const char* row = base + static_cast<size_t>(r) * row_bytes;
+    for (size_t off = 0; off < row_bytes; off += 64) __builtin_prefetch(row + off, 0, 2);
   }
 }
+
 // The double the user meant when writing a float literal: 0.2f is 0.20000000298..., and Keras' split
 // floor(n * (1 - 0.2)) computed with it would hold out one sample too many (21 of 100).
 double as_decimal(float f) {
@@ -40,7 +70,8 @@ double as_decimal(float f) {
 }  // namespace
 
 void Sequential::ensure_built(const Tensor& x, const char* fn) {
-  if (layers_.empty()) throw StateError(who() + ": " + fn + "() on a model with no layers; add() some first.");
+  if (layers_.empty())
+    throw StateError(who() + ": " + fn + "() on a model with no layers; add() some first.");
   if (x.rank() < 1) throw ShapeError(who() + ": " + fn + "() expects a batch of samples, received a scalar.");
   if (!built_) {
     build(x.shape().without_batch());
@@ -52,7 +83,8 @@ void Sequential::ensure_built(const Tensor& x, const char* fn) {
 
 void Sequential::check_data(const Tensor& x, const Tensor& y, const char* fn) {
   if (!compiled()) {
-    throw StateError(who() + ": " + fn + "() needs a compiled model; call compile() with an optimizer and a loss first.");
+    throw StateError(who() + ": " + fn +
+                     "() needs a compiled model; call compile() with an optimizer and a loss first.");
   }
   ensure_built(x, fn);
   if (y.rank() < 1 || y.dim(0) != x.dim(0)) {
@@ -67,6 +99,7 @@ void Sequential::check_data(const Tensor& x, const Tensor& y, const char* fn) {
 void Sequential::run_inference(const Tensor& x, const Tensor* y, int64_t batch_size, Progbar* bar,
                                std::span<NamedValue> logs, Tensor* predictions) {
   Trainer& t = *trainer_;
+  kernels::flush_denormals();
   const int64_t n = x.dim(0);
   double loss_sum = 0.0;
   if (y)
@@ -77,11 +110,13 @@ void Sequential::run_inference(const Tensor& x, const Tensor* y, int64_t batch_s
     t.infer_input.value = x.rows(begin, end);
     autograd::Variable& out = forward(nullptr, t.infer_input, false);
     if (predictions) {
-      std::copy_n(out.value.f32(), out.value.numel(), predictions->f32() + begin * out.value.shape().sample_size());
+      std::copy_n(out.value.f32(), out.value.numel(),
+                  predictions->f32() + begin * out.value.shape().sample_size());
     }
     if (y) {
       const Tensor targets = y->rows(begin, end);
-      loss_sum += static_cast<double>(loss_->forward(nullptr, out, targets).value.item()) * static_cast<double>(end - begin);
+      loss_sum += static_cast<double>(loss_->forward(nullptr, out, targets).value.item()) *
+                  static_cast<double>(end - begin);
       for (auto& m : metrics_) m->update(out.value, targets);
       logs[0].second = loss_sum / static_cast<double>(end);
       for (size_t i = 0; i < metrics_.size(); ++i) logs[i + 1].second = metrics_[i]->result();
@@ -94,23 +129,24 @@ void Sequential::run_inference(const Tensor& x, const Tensor* y, int64_t batch_s
 History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
   check_data(x_in, y, "fit");
   models::check_batch_size(o.batch_size, who() + ": fit()");
-  if (o.epochs < 0 || o.initial_epoch < 0) throw ValueError(who() + ": fit() needs epochs >= 0 and initial_epoch >= 0.");
-  if (o.verbose < 0 || o.verbose > 2) throw ValueError(who() + ": fit() verbose must be 0, 1 or 2, received " + std::to_string(o.verbose) + ".");
+  if (o.epochs < 0 || o.initial_epoch < 0)
+    throw ValueError(who() + ": fit() needs epochs >= 0 and initial_epoch >= 0.");
+  if (o.verbose < 0 || o.verbose > 2)
+    throw ValueError(who() + ": fit() verbose must be 0, 1 or 2, received " + std::to_string(o.verbose) +
+                     ".");
   if (!(o.validation_split >= 0.0f && o.validation_split < 1.0f)) {
-    throw ValueError(who() + ": fit() validation_split must be in [0, 1), received " + std::to_string(o.validation_split) + ".");
+    throw ValueError(who() + ": fit() validation_split must be in [0, 1), received " +
+                     std::to_string(o.validation_split) + ".");
   }
   Tensor x = as_float(x_in), x_val, y_val;
-  check_finite(x, who() + ": fit() x");
-  check_finite(y, who() + ": fit() y");
   if (o.validation_data) {
     check_data(o.validation_data->x, o.validation_data->y, "fit");
     x_val = as_float(o.validation_data->x);
     y_val = o.validation_data->y;
-    check_finite(x_val, who() + ": fit() validation x");
   } else if (o.validation_split > 0.0f) {
     // Keras holds out the last samples, before any shuffling.
-    const auto split =
-        static_cast<int64_t>(std::floor(static_cast<double>(x.dim(0)) * (1.0 - as_decimal(o.validation_split))));
+    const auto split = static_cast<int64_t>(
+        std::floor(static_cast<double>(x.dim(0)) * (1.0 - as_decimal(o.validation_split))));
     if (split <= 0 || split >= x.dim(0)) {
       throw ValueError(who() + ": fit() validation_split " + std::to_string(o.validation_split) + " of " +
                        std::to_string(x.dim(0)) + " samples leaves no training or no validation samples.");
@@ -123,6 +159,7 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
   const bool validate = x_val.defined();
 
   Trainer& t = *trainer_;
+  kernels::flush_denormals();
   t.params = trainable_weights();
   t.logs.clear();
   t.logs.emplace_back("loss", 0.0);
@@ -137,6 +174,7 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
   std::ostream& out = stream(o.out);
   const bool terminal = Progbar::is_terminal(out);
   History history;
+  const std::string model_who = who();  // built once: the step itself allocates nothing
 
   for (int epoch = o.initial_epoch; epoch < o.epochs; ++epoch) {
     if (o.verbose) out << "Epoch " << epoch + 1 << "/" << o.epochs << "\n";
@@ -150,15 +188,25 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
       const std::span<const int64_t> rows(t.order.data() + begin, static_cast<size_t>(end - begin));
       x.take_rows_into(rows, t.input.value);
       targets_all.take_rows_into(rows, t.targets);
+      check_finite_rows(t.input.value, rows, model_who, "x");
+      check_finite_rows(t.targets, rows, model_who, "y");
+      if (end < n) {
+        const std::span<const int64_t> next(t.order.data() + end,
+                                            static_cast<size_t>(std::min(n, end + o.batch_size) - end));
+        prefetch_rows(x, next);
+        prefetch_rows(targets_all, next);
+      }
       t.input.requires_grad = false;
       t.tape.clear();
       autograd::Variable& pred = forward(&t.tape, t.input, true);
       autograd::Variable& loss = loss_->forward(&t.tape, pred, t.targets);
       const float value = loss.value.item();
       if (!std::isfinite(value)) {
-        throw ValueError(who() + ": the loss became " + std::to_string(value) + " at epoch " + std::to_string(epoch + 1) +
-                         ", batch " + std::to_string(step + 1) + "; the weights are those of the step before. Lower the "
-                         "learning rate, check the data for extreme values, or compute the loss from logits.");
+        throw ValueError(
+            who() + ": the loss became " + std::to_string(value) + " at epoch " + std::to_string(epoch + 1) +
+            ", batch " + std::to_string(step + 1) +
+            "; the weights are those of the step before. Lower the "
+            "learning rate, check the data for extreme values, or compute the loss from logits.");
       }
       t.tape.backward(loss);
       optimizer_->apply(t.params);

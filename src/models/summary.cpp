@@ -36,12 +36,15 @@ std::string thousands(int64_t n) {
 
 std::string Sequential::summary_string() {
   if (!built_) {
-    throw StateError(who() + ": summary() needs a built model; give the first layer an input_shape, or call build() "
+    throw StateError(who() +
+                     ": summary() needs a built model; give the first layer an input_shape, or call build() "
                      "or fit() first.");
   }
   std::ostringstream s;
   const std::string rule(kLineLength, '_'), double_rule(kLineLength, '=');
-  s << "Model: \"" << name_ << "\"\n" << rule << "\n" << row("Layer (type)", "Output Shape", "Param #") << "\n"
+  s << "Model: \"" << name_ << "\"\n"
+    << rule << "\n"
+    << row("Layer (type)", "Output Shape", "Param #") << "\n"
     << double_rule << "\n";
   int64_t trainable = 0, total = 0;
   for (size_t i = 0; i < layers_.size(); ++i) {
@@ -60,6 +63,8 @@ std::string Sequential::summary_string() {
   return s.str();
 }
 
-void Sequential::summary(std::ostream& out) { out << summary_string() << std::flush; }
+void Sequential::summary(std::ostream& out) {
+  out << summary_string() << std::flush;
+}
 
 }  // namespace soma

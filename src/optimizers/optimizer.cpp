@@ -1,5 +1,6 @@
 #include "soma/optimizers/optimizer.hpp"
 
+#include "kernels/denormals.hpp"
 #include "soma/core/error.hpp"
 
 namespace soma::optimizers {
@@ -9,6 +10,7 @@ float Optimizer::current_learning_rate() const {
 }
 
 void Optimizer::apply(std::span<autograd::Variable* const> params) {
+  kernels::flush_denormals();
   if (!built_) {
     build(params);
     built_ = true;

@@ -5,24 +5,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "optimizers/elementwise.hpp"
 #include "soma/core/error.hpp"
 
 namespace soma::optimizers {
 namespace {
-
-// Parameters at least this large are updated by all threads; smaller ones by one.
-constexpr int64_t kParallelMin = int64_t{1} << 16;
-
-template <class F>
-inline void elementwise(int64_t n, F f) {
-  if (n >= kParallelMin) {
-#pragma omp parallel for simd schedule(static)
-    for (int64_t i = 0; i < n; ++i) f(i);
-  } else {
-#pragma omp simd
-    for (int64_t i = 0; i < n; ++i) f(i);
-  }
-}
+using detail::elementwise;
 
 const RMSpropOptions& validated(const RMSpropOptions& o) {
   auto fail = [](const char* option, const char* expected, float value) {

@@ -7,12 +7,18 @@
 namespace soma::metrics {
 
 namespace {
-int64_t last_dim(const Tensor& t) { return t.rank() >= 2 ? t.dim(-1) : 1; }
+int64_t last_dim(const Tensor& t) {
+  return t.rank() >= 2 ? t.dim(-1) : 1;
+}
 
-int64_t argmax(const float* row, int64_t n) { return std::max_element(row, row + n) - row; }
+int64_t argmax(const float* row, int64_t n) {
+  return std::max_element(row, row + n) - row;
+}
 }  // namespace
 
-void Metric::update(const Tensor& y_pred, const Tensor& y_true) { count_ += accumulate(y_pred, y_true, total_); }
+void Metric::update(const Tensor& y_pred, const Tensor& y_true) {
+  count_ += accumulate(y_pred, y_true, total_);
+}
 
 double CategoricalAccuracy::accumulate(const Tensor& y_pred, const Tensor& y_true, double& total) const {
   const int64_t cols = last_dim(y_pred), rows = y_pred.numel() / cols;
@@ -24,7 +30,8 @@ double CategoricalAccuracy::accumulate(const Tensor& y_pred, const Tensor& y_tru
   return static_cast<double>(rows);
 }
 
-double SparseCategoricalAccuracy::accumulate(const Tensor& y_pred, const Tensor& y_true, double& total) const {
+double SparseCategoricalAccuracy::accumulate(const Tensor& y_pred, const Tensor& y_true,
+                                             double& total) const {
   const int64_t cols = last_dim(y_pred), rows = y_pred.numel() / cols;
   const float* p = y_pred.f32();
   int64_t correct = 0;
@@ -51,8 +58,10 @@ double BinaryAccuracy::accumulate(const Tensor& y_pred, const Tensor& y_true, do
 
 std::unique_ptr<Metric> get(const std::string& name, const std::string& loss_name, int64_t output_units) {
   if (name == "accuracy" || name == "acc") {
-    if (loss_name == "binary_crossentropy" || output_units == 1) return std::make_unique<BinaryAccuracy>(name);
-    if (loss_name == "sparse_categorical_crossentropy") return std::make_unique<SparseCategoricalAccuracy>(name);
+    if (loss_name == "binary_crossentropy" || output_units == 1)
+      return std::make_unique<BinaryAccuracy>(name);
+    if (loss_name == "sparse_categorical_crossentropy")
+      return std::make_unique<SparseCategoricalAccuracy>(name);
     return std::make_unique<CategoricalAccuracy>(name);
   }
   if (name == "categorical_accuracy") return std::make_unique<CategoricalAccuracy>();

@@ -43,13 +43,17 @@ std::string format_per_step(double seconds) {
 }
 
 // Keras switches to scientific notation for small values so they do not print as 0.0000.
-std::string format_value(double v) { return format(std::fabs(v) > 1e-3 || v == 0 ? "%.4f" : "%.4e", v); }
+std::string format_value(double v) {
+  return format(std::fabs(v) > 1e-3 || v == 0 ? "%.4f" : "%.4e", v);
+}
 }  // namespace
 
 Progbar::Progbar(int64_t target, int verbose, std::ostream& out, bool dynamic)
     : target_(target), verbose_(verbose), out_(out), dynamic_(dynamic), start_(now_s()) {}
 
-bool Progbar::is_terminal(const std::ostream& out) { return &out == &std::cout && isatty(STDOUT_FILENO) == 1; }
+bool Progbar::is_terminal(const std::ostream& out) {
+  return &out == &std::cout && isatty(STDOUT_FILENO) == 1;
+}
 
 std::string Progbar::render(int64_t current, std::span<const NamedValue> values, double elapsed_s,
                             bool finalize) const {

@@ -20,19 +20,19 @@ struct OptimizerArg {
   OptimizerArg(const char* name) : OptimizerArg(std::string(name)) {}
   OptimizerArg(const std::string& name) : optimizer(optimizers::get(name)) {}
   template <class T>
-    requires std::derived_from<T, optimizers::Optimizer>
-  OptimizerArg(T opt) : optimizer(std::make_shared<T>(std::move(opt))) {}
+  requires std::derived_from<T, optimizers::Optimizer> OptimizerArg(T opt)
+      : optimizer(std::make_shared<T>(std::move(opt))) {}
   std::shared_ptr<optimizers::Optimizer> optimizer;
 };
 
-// A loss by Keras name ("categorical_crossentropy") or by value (losses::BinaryCrossentropy({.from_logits = true})).
+// A loss by Keras name ("categorical_crossentropy") or by value (losses::BinaryCrossentropy({.from_logits =
+// true})).
 struct LossArg {
   LossArg() = default;
   LossArg(const char* name) : LossArg(std::string(name)) {}
   LossArg(const std::string& name) : loss(losses::get(name)) {}
   template <class T>
-    requires std::derived_from<T, losses::Loss>
-  LossArg(T l) : loss(std::make_shared<T>(std::move(l))) {}
+  requires std::derived_from<T, losses::Loss> LossArg(T l) : loss(std::make_shared<T>(std::move(l))) {}
   std::shared_ptr<losses::Loss> loss;
 };
 

@@ -25,8 +25,7 @@ class Sequential {
   ~Sequential();
 
   template <class L>
-    requires std::derived_from<std::decay_t<L>, layers::Layer>
-  Sequential& add(L&& layer) {
+  requires std::derived_from<std::decay_t<L>, layers::Layer> Sequential& add(L&& layer) {
     return add(std::make_unique<std::decay_t<L>>(std::forward<L>(layer)));
   }
   Sequential& add(std::unique_ptr<layers::Layer> layer);

@@ -42,7 +42,8 @@ class CategoricalAccuracy final : public Metric {
 // argmax(y_pred) == label, for integer targets.
 class SparseCategoricalAccuracy final : public Metric {
  public:
-  explicit SparseCategoricalAccuracy(std::string name = "sparse_categorical_accuracy") : Metric(std::move(name)) {}
+  explicit SparseCategoricalAccuracy(std::string name = "sparse_categorical_accuracy")
+      : Metric(std::move(name)) {}
 
  protected:
   double accumulate(const Tensor& y_pred, const Tensor& y_true, double& total) const override;

@@ -24,7 +24,8 @@ class Progbar {
   void update(int64_t current, std::span<const NamedValue> values, bool finalize = false);
 
   // The text of one line, given the seconds elapsed since the bar started: pure, for tests.
-  std::string render(int64_t current, std::span<const NamedValue> values, double elapsed_s, bool finalize) const;
+  std::string render(int64_t current, std::span<const NamedValue> values, double elapsed_s,
+                     bool finalize) const;
 
   // Whether `out` is the process's standard output and that is a terminal.
   static bool is_terminal(const std::ostream& out);

@@ -1,0 +1,98 @@
+"""The PyTorch twin of bench/workload.cpp: the same seed workloads (as ../shared/peers/torch_seed_models.py
+defines them), the same data and the same protocol: a warm-up of a few steps, one timed training epoch,
+one timed inference pass over the test set at batch 1000, then peak resident memory.
+
+Usage: /usr/bin/python3 bench/torch_workload.py WORKLOAD THREADS [DATA_DIR] [WARMUP_STEPS]
+"""
+import gzip
+import os
+import resource
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+name, threads = sys.argv[1], int(sys.argv[2])
+data_dir = (sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else "/usr/share/datasets/fashion-mnist").rstrip("/")
+warmup_steps = int(sys.argv[4]) if len(sys.argv) > 4 else 50
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+
+
+def idx(stem):
+    path = f"{data_dir}/{stem}"
+    opener = gzip.open if os.path.exists(path + ".gz") else open
+    with opener(path + ".gz" if os.path.exists(path + ".gz") else path, "rb") as f:
+        data = f.read()
+    nd = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(nd)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * nd).reshape(dims)
+
+
+def bands(images, labels):
+    # As bench/workload.cpp: mean brightness of eight horizontal bands; label 1 for classes 5..9.
+    x = np.empty((images.shape[0], 8), np.float32)
+    for b in range(8):
+        r0, r1 = b * 28 // 8, (b + 1) * 28 // 8
+        x[:, b] = images[:, r0:r1, :].reshape(images.shape[0], -1).astype(np.float32).sum(1) / (255.0 * 28 * (r1 - r0))
+    return torch.from_numpy(x), torch.from_numpy((labels >= 5).astype(np.float32)).unsqueeze(1)
+
+
+tr_img, tr_lab = idx("train-images-idx3-ubyte"), idx("train-labels-idx1-ubyte").astype(np.int64)
+te_img, te_lab = idx("t10k-images-idx3-ubyte"), idx("t10k-labels-idx1-ubyte").astype(np.int64)
+
+if name == "binary":
+    xtr, ytr = bands(tr_img, tr_lab)
+    xte, yte = bands(te_img, te_lab)
+    net = nn.Sequential(nn.Linear(8, 10), nn.ReLU(), nn.Linear(10, 8), nn.ReLU(), nn.Linear(8, 1))
+    opt = torch.optim.Adam(net.parameters(), lr=0.001, eps=1e-7)
+    lossf, bs = nn.BCEWithLogitsLoss(), 32
+else:
+    xtr = torch.from_numpy(tr_img.reshape(-1, 784).astype(np.float32) / 255)
+    xte = torch.from_numpy(te_img.reshape(-1, 784).astype(np.float32) / 255)
+    ytr, yte = torch.from_numpy(tr_lab), torch.from_numpy(te_lab)
+    lossf = nn.CrossEntropyLoss()
+    if name == "mlp":
+        net = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+        opt = torch.optim.RMSprop(net.parameters(), lr=0.001, alpha=0.9, eps=1e-7)
+        bs = 128
+    elif name == "small":
+        net = nn.Sequential(nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))
+        opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, nesterov=True)
+        bs = 32
+    else:
+        raise SystemExit(f"unknown workload {name}")
+
+
+def train(n_samples):
+    net.train()
+    perm = torch.randperm(n_samples)
+    for i in range(0, n_samples, bs):
+        idxs = perm[i:i + bs]
+        opt.zero_grad(set_to_none=True)
+        loss = lossf(net(xtr[idxs]), ytr[idxs])
+        loss.backward()
+        opt.step()
+
+
+def predict(x):
+    net.eval()
+    with torch.no_grad():
+        return torch.cat([net(x[i:i + 1000]) for i in range(0, x.shape[0], 1000)])
+
+
+n = xtr.shape[0]
+train(min(n, bs * warmup_steps))
+t0 = time.perf_counter()
+train(n)
+train_s = time.perf_counter() - t0
+predict(xte[:1000])
+t0 = time.perf_counter()
+out = predict(xte)
+infer_s = time.perf_counter() - t0
+acc = ((out > 0).float() == yte).float().mean().item() if name == "binary" else (out.argmax(1) == yte).float().mean().item()
+rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+print(f"WORKLOAD impl=torch{threads} workload={name} train_sps={n / train_s:.0f} infer_sps={xte.shape[0] / infer_s:.0f} "
+      f"peak_rss_mb={rss_mb:.1f} test_acc={acc:.4f}", flush=True)
