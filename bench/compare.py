@@ -34,6 +34,7 @@ def main():
     args = ap.parse_args()
 
     impls = {"soma": lambda w: [SOMA, "--workload", w] + args.soma_flags.split(),
+             "soma_bf16": lambda w: [SOMA, "--workload", w, "--bf16"] + args.soma_flags.split(),
              "torch1": lambda w: TORCH + [w, "1"],
              "torch2": lambda w: TORCH + [w, "2"]}
     results = {}
@@ -48,19 +49,25 @@ def main():
     med = {w: {impl: {k: statistics.median(r[k] for r in runs) for k in METRICS} for impl, runs in per.items()}
            for w, per in results.items()}
     print()
-    print(f"{'workload':9s} {'soma train/s':>13s} {'torch train/s':>14s} {'ratio':>6s} {'soma infer/s':>13s} "
+    print(f"{'workload':12s} {'soma train/s':>10s} {'torch train/s':>14s} {'ratio':>6s} {'soma infer/s':>13s} "
           f"{'torch infer/s':>14s} {'ratio':>6s} {'soma MB':>8s} {'torch MB':>9s} {'ratio':>6s}  torch threads")
     lines = []
     for w, m in med.items():
         best = max(("torch1", "torch2"), key=lambda t: m[t]["train_sps"])
-        s, t = m["soma"], m[best]
-        tr, ir, mr = s["train_sps"] / t["train_sps"], s["infer_sps"] / t["infer_sps"], s["peak_rss_mb"] / t["peak_rss_mb"]
-        print(f"{w:9s} {s['train_sps']:13.0f} {t['train_sps']:14.0f} {tr:6.2f} {s['infer_sps']:13.0f} "
-              f"{t['infer_sps']:14.0f} {ir:6.2f} {s['peak_rss_mb']:8.0f} {t['peak_rss_mb']:9.0f} {mr:6.2f}  {best[-1]}")
-        lines.append(f"BENCH workload={w} soma_train_sps={s['train_sps']:.0f} torch_train_sps={t['train_sps']:.0f} "
-                     f"train_ratio={tr:.2f} soma_infer_sps={s['infer_sps']:.0f} torch_infer_sps={t['infer_sps']:.0f} "
-                     f"infer_ratio={ir:.2f} soma_rss_mb={s['peak_rss_mb']:.0f} torch_rss_mb={t['peak_rss_mb']:.0f} "
-                     f"rss_ratio={mr:.2f} soma_acc={s['test_acc']:.4f} torch_acc={t['test_acc']:.4f}")
+        for soma in ("soma", "soma_bf16"):
+            label = w if soma == "soma" else w + "_bf16"
+            s, t = m[soma], m[best]
+            tr, ir = s["train_sps"] / t["train_sps"], s["infer_sps"] / t["infer_sps"]
+            mr = s["peak_rss_mb"] / t["peak_rss_mb"]
+            print(f"{label:12s} {s['train_sps']:10.0f} {t['train_sps']:14.0f} {tr:6.2f} {s['infer_sps']:13.0f} "
+                  f"{t['infer_sps']:14.0f} {ir:6.2f} {s['peak_rss_mb']:8.0f} {t['peak_rss_mb']:9.0f} {mr:6.2f}  "
+                  f"{best[-1]}")
+            lines.append(f"BENCH workload={label} soma_train_sps={s['train_sps']:.0f} "
+                         f"torch_train_sps={t['train_sps']:.0f} train_ratio={tr:.2f} "
+                         f"soma_infer_sps={s['infer_sps']:.0f} torch_infer_sps={t['infer_sps']:.0f} "
+                         f"infer_ratio={ir:.2f} soma_rss_mb={s['peak_rss_mb']:.0f} "
+                         f"torch_rss_mb={t['peak_rss_mb']:.0f} rss_ratio={mr:.2f} soma_acc={s['test_acc']:.4f} "
+                         f"torch_acc={t['test_acc']:.4f}")
     print()
     print("\n".join(lines))
     os.makedirs(os.path.dirname(args.json), exist_ok=True)

@@ -3,10 +3,12 @@
 
 #include <vector>
 
+#include "kernels/convert.hpp"
 #include "kernels/eltwise.hpp"
 #include "kernels/matmul.hpp"
 #include "kernels/softmax.hpp"
 #include "soma/core/random.hpp"
+#include "soma/optimizers/rmsprop.hpp"
 
 namespace {
 using soma::kernels::MatmulSpec;
@@ -71,6 +73,34 @@ void BM_SoftmaxForward(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * rows);
 }
 BENCHMARK(BM_SoftmaxForward)->Args({128, 10});
+// The mlp workload's parameters: one optimizer step over all of them (bytes: read p, g, state; write p,
+// state).
+void BM_RMSpropStep(benchmark::State& state) {
+  std::vector<soma::autograd::Variable> params;
+  for (const soma::Shape& s : {soma::Shape{784, 512}, soma::Shape{512}, soma::Shape{512, 512},
+                               soma::Shape{512}, soma::Shape{512, 10}, soma::Shape{10}}) {
+    soma::autograd::Variable v(soma::Tensor::full(s, 0.1f), true);
+    v.grad = soma::Tensor::full(s, 0.01f);
+    params.push_back(std::move(v));
+  }
+  std::vector<soma::autograd::Variable*> list;
+  for (auto& p : params) list.push_back(&p);
+  soma::optimizers::RMSprop opt;
+  int64_t n = 0;
+  for (auto* p : list) n += p->value.numel();
+  for (auto _ : state) opt.apply(list);
+  state.SetBytesProcessed(state.iterations() * n * 20);
+}
+BENCHMARK(BM_RMSpropStep);
+
+void BM_ToBfloat16(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  auto x = random_buffer(n);
+  std::vector<soma::bfloat16> y(static_cast<size_t>(n));
+  for (auto _ : state) soma::kernels::to_bfloat16(x.data(), y.data(), n);
+  state.SetBytesProcessed(state.iterations() * n * 6);
+}
+BENCHMARK(BM_ToBfloat16)->Arg(128 * 512)->Arg(784 * 512);
 }  // namespace
 
 BENCHMARK_MAIN();

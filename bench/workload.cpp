@@ -87,8 +87,11 @@ int main(int argc, char** argv) try {
   app.add_option("--data", data, "Fashion-MNIST directory (default: the Debian package's)");
   app.add_option("--warmup-steps", warmup_steps, "Untimed training steps first");
   app.add_option("--epochs", epochs, "Timed training epochs (samples/s is their average)");
+  bool bf16 = false;
+  app.add_flag("--bf16", bf16, "Use the mixed_bfloat16 policy");
   CLI11_PARSE(app, argc, argv);
   soma::set_seed(0);
+  if (bf16) soma::mixed_precision::set_global_policy("mixed_bfloat16");
 
   Workload w = make(name, data);
   const int64_t n = w.x_train.dim(0);
@@ -109,10 +112,11 @@ int main(int argc, char** argv) try {
 
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  std::printf("WORKLOAD impl=soma workload=%s train_sps=%.0f infer_sps=%.0f peak_rss_mb=%.1f test_acc=%.4f\n",
-              name.c_str(), static_cast<double>(n) * epochs / train_s,
-              static_cast<double>(w.x_test.dim(0)) / infer_s, static_cast<double>(usage.ru_maxrss) / 1024.0,
-              accuracy);
+  std::printf(
+      "WORKLOAD impl=soma%s workload=%s train_sps=%.0f infer_sps=%.0f peak_rss_mb=%.1f test_acc=%.4f\n",
+      bf16 ? "_bf16" : "", name.c_str(), static_cast<double>(n) * epochs / train_s,
+      static_cast<double>(w.x_test.dim(0)) / infer_s, static_cast<double>(usage.ru_maxrss) / 1024.0,
+      accuracy);
   (void)p;
 } catch (const soma::Error& e) {
   std::fprintf(stderr, "error: %s\n", e.what());

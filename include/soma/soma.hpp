@@ -16,6 +16,7 @@
 #include "soma/layers/initializers.hpp"
 #include "soma/layers/layer.hpp"
 #include "soma/losses/loss.hpp"
+#include "soma/mixed_precision.hpp"
 #include "soma/models/options.hpp"
 #include "soma/models/sequential.hpp"
 #include "soma/optimizers/adam.hpp"

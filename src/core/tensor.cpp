@@ -82,7 +82,17 @@ std::byte* Tensor::raw() const {
 float Tensor::item() const {
   if (numel() != 1)
     throw ValueError("Tensor::item: tensor of shape " + shape_.str() + " has not one element.");
-  return astype(DType::float32).f32()[0];
+  switch (dtype_) {
+    case DType::float32:
+      return *reinterpret_cast<const float*>(raw());
+    case DType::int64:
+      return static_cast<float>(*reinterpret_cast<const int64_t*>(raw()));
+    case DType::uint8:
+      return static_cast<float>(*reinterpret_cast<const uint8_t*>(raw()));
+    case DType::bfloat16:
+      return reinterpret_cast<const bfloat16*>(raw())->to_float();
+  }
+  return 0.0f;
 }
 
 Tensor Tensor::reshape(const Shape& shape) const {
@@ -126,9 +136,23 @@ Tensor Tensor::clone() const {
 }
 
 namespace {
+template <class T>
+float as_float(T v) {
+  if constexpr (std::is_same_v<T, bfloat16>) {
+    return v.to_float();
+  } else {
+    return static_cast<float>(v);
+  }
+}
 template <class From, class To>
 void convert(const From* src, To* dst, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<To>(src[i]);
+  if constexpr (std::is_same_v<To, bfloat16>) {
+    for (int64_t i = 0; i < n; ++i) dst[i] = bfloat16::from_float(as_float(src[i]));
+  } else if constexpr (std::is_same_v<From, bfloat16>) {
+    for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<To>(src[i].to_float());
+  } else {
+    for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<To>(src[i]);
+  }
 }
 template <class From>
 void convert_from(const From* src, std::byte* dst, DType to, int64_t n) {
@@ -141,6 +165,9 @@ void convert_from(const From* src, std::byte* dst, DType to, int64_t n) {
       break;
     case DType::uint8:
       convert(src, reinterpret_cast<uint8_t*>(dst), n);
+      break;
+    case DType::bfloat16:
+      convert(src, reinterpret_cast<bfloat16*>(dst), n);
       break;
   }
 }
@@ -158,6 +185,9 @@ Tensor Tensor::astype(DType to) const {
       break;
     case DType::uint8:
       convert_from(reinterpret_cast<const uint8_t*>(raw()), t.raw(), to, numel());
+      break;
+    case DType::bfloat16:
+      convert_from(reinterpret_cast<const bfloat16*>(raw()), t.raw(), to, numel());
       break;
   }
   return t;

@@ -22,8 +22,11 @@ std::string position(const Shape& shape, int64_t flat) {
 }
 
 // Labels as int64, whatever integer-holding dtype they came in.
-std::vector<int64_t> integer_labels(const Tensor& labels) {
+std::vector<int64_t> integer_labels(const Tensor& labels_in) {
+  // bfloat16 labels are read as float32 (every class index up to 256 is exact in bfloat16).
+  const Tensor labels = labels_in.dtype() == DType::bfloat16 ? labels_in.astype(DType::float32) : labels_in;
   switch (labels.dtype()) {
+    case DType::bfloat16:  // converted above
     case DType::int64:
       return labels.to_vector<int64_t>();
     case DType::uint8: {

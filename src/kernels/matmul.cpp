@@ -8,10 +8,10 @@ namespace {
 using dims = dnnl::memory::dims;
 using dt = dnnl::memory::data_type;
 
-dnnl::memory::desc strided(int64_t rows, int64_t cols, bool transposed) {
+dnnl::memory::desc strided(int64_t rows, int64_t cols, bool transposed, dt type = dt::f32) {
   // A transposed operand of logical shape rows x cols is stored cols x rows, row-major.
-  return transposed ? dnnl::memory::desc(dims{rows, cols}, dt::f32, dims{1, rows})
-                    : dnnl::memory::desc(dims{rows, cols}, dt::f32, dims{cols, 1});
+  return transposed ? dnnl::memory::desc(dims{rows, cols}, type, dims{1, rows})
+                    : dnnl::memory::desc(dims{rows, cols}, type, dims{cols, 1});
 }
 }  // namespace
 
@@ -21,8 +21,9 @@ Matmul::Entry& Matmul::lookup(const MatmulSpec& s) {
 
   const bool serial = s.m * s.n * s.k < kSerialMacs;
   const SerialScope scope(serial);
-  const auto a_md = strided(s.m, s.k, s.trans_a);
-  const auto b_md = strided(s.k, s.n, s.trans_b);
+  const dt operand = s.bf16 ? dt::bf16 : dt::f32;
+  const auto a_md = strided(s.m, s.k, s.trans_a, operand);
+  const auto b_md = strided(s.k, s.n, s.trans_b, operand);
   const auto c_md = strided(s.m, s.n, false);
   const auto bias_md =
       s.bias ? dnnl::memory::desc(dims{1, s.n}, dt::f32, dims{s.n, 1}) : dnnl::memory::desc();
@@ -43,7 +44,7 @@ Matmul::Entry& Matmul::lookup(const MatmulSpec& s) {
   return cache_.back();
 }
 
-void Matmul::run(const MatmulSpec& spec, const float* a, const float* b, const float* bias, float* c) {
+void Matmul::run(const MatmulSpec& spec, const void* a, const void* b, const float* bias, float* c) {
   Entry& e = lookup(spec);
   e.prim.set(0, a);
   e.prim.set(1, b);

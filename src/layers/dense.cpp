@@ -16,16 +16,20 @@ std::vector<int64_t> declared_shape(const DenseOptions& o) {
 Dense::Dense(DenseOptions options)
     : Layer("dense", options.name, declared_shape(options)),
       options_(std::move(options)),
-      activation_(activations::get(options_.activation)) {
+      activation_(activations::get(options_.activation)),
+      policy_(options_.dtype.empty() ? mixed_precision::global_policy()
+                                     : mixed_precision::parse(options_.dtype)) {
   if (options_.units <= 0) {
-    throw ValueError(who() + ": units must be a positive integer, received " + std::to_string(options_.units) + ".");
+    throw ValueError(who() + ": units must be a positive integer, received " +
+                     std::to_string(options_.units) + ".");
   }
   initializers::check_name(options_.kernel_initializer);
   initializers::check_name(options_.bias_initializer);
 }
 
 Shape Dense::output_shape(const Shape& input_shape) const {
-  if (input_shape.rank() < 1) throw ShapeError(who() + ": expected input of rank >= 1 per sample, received a scalar.");
+  if (input_shape.rank() < 1)
+    throw ShapeError(who() + ": expected input of rank >= 1 per sample, received a scalar.");
   return input_shape.with_dim(-1, options_.units);
 }
 
@@ -38,7 +42,8 @@ void Dense::build_weights(const Shape& input_shape) {
 autograd::Variable& Dense::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
   // relu rides along with the matmul; every other activation is its own op.
   const bool fuse = activation_.kind == activations::Kind::relu;
-  autograd::Variable& z = linear_.forward(tape, x, *kernel_, bias_, fuse);
+  autograd::Variable& z =
+      linear_.forward(tape, x, *kernel_, bias_, fuse, policy_ == mixed_precision::Policy::mixed_bfloat16);
   return fuse ? z : act_.forward(tape, z, activation_);
 }
 

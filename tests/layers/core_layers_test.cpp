@@ -1,12 +1,16 @@
 // Dense, Activation, Flatten, Dropout through the generic harness, plus their Keras details and errors.
 #include "soma/layers/core_layers.hpp"
+
 #include "soma/layers/dense.hpp"
+#include "support/error_matchers.hpp"
 #include "support/layer_harness.hpp"
 
 namespace soma {
 namespace {
 
 namespace L = layers;
+using test::expect_contains;
+using test::message_of;
 using testing::check_layer;
 
 template <class E>
@@ -25,6 +29,61 @@ TEST(DenseLayer, HarnessForEveryActivationPath) {
     L::Dense d({.units = 4, .activation = act});
     check_layer(d, {.input = {6}, .output = {4}, .params = 6 * 4 + 4});
   }
+}
+
+// mixed_bfloat16: the same layer computes the same outputs and gradients as in float32, up to the rounding
+// of its matmul operands to 8-bit mantissas. (A finite-difference check cannot see through that rounding,
+// so float32 is the reference here; the float32 path itself is gradient-checked above.)
+TEST(DenseLayer, MixedBfloat16AgreesWithFloat32) {
+  for (const char* act : {"relu", "tanh"}) {
+    set_seed(31);
+    L::Dense f32({.units = 24, .activation = act, .dtype = "float32"});
+    L::Dense b16({.units = 24, .activation = act, .dtype = "mixed_bfloat16"});
+    EXPECT_EQ(b16.dtype_policy(), mixed_precision::Policy::mixed_bfloat16);
+    f32.build(Shape{40});
+    b16.build(Shape{40});
+    for (size_t i = 0; i < 2; ++i) {
+      for (auto& v : f32.weights()[i]->value.span<float>()) v = random::uniform(-0.5f, 0.5f);
+      b16.weights()[i]->value.copy_from(f32.weights()[i]->value);
+    }
+    const Tensor x0 = testing::random_tensor({16, 40}), seed = testing::random_tensor({16, 24});
+    std::vector<std::vector<float>> results[2];
+    L::Dense* layers[] = {&f32, &b16};
+    for (int l = 0; l < 2; ++l) {
+      autograd::Variable x(x0.clone(), true);
+      autograd::Tape tape;
+      autograd::Variable& y = (*layers[l])(&tape, x, true);
+      tape.backward(y, seed);
+      results[l] = {y.value.to_vector<float>(), x.grad.to_vector<float>(),
+                    layers[l]->kernel().grad.to_vector<float>(), layers[l]->bias()->grad.to_vector<float>()};
+    }
+    const char* what[] = {"output", "input gradient", "kernel gradient", "bias gradient"};
+    for (int k = 0; k < 4; ++k) {
+      double err = 0, scale = 0;
+      for (size_t i = 0; i < results[0][k].size(); ++i) {
+        err = std::max(err, static_cast<double>(std::fabs(results[0][k][i] - results[1][k][i])));
+        scale = std::max(scale, static_cast<double>(std::fabs(results[0][k][i])));
+      }
+      EXPECT_LT(err, 2e-2 * scale) << act << " " << what[k];
+      if (k < 3) {
+        EXPECT_GT(err, 0.0) << act << " " << what[k] << ": bfloat16 was not used";
+      }
+    }
+  }
+}
+
+TEST(MixedPrecision, PolicyByName) {
+  EXPECT_EQ(mixed_precision::global_policy(), mixed_precision::Policy::float32);
+  mixed_precision::set_global_policy("mixed_bfloat16");
+  EXPECT_EQ(L::Dense({.units = 2}).dtype_policy(), mixed_precision::Policy::mixed_bfloat16);
+  EXPECT_EQ(L::Dense({.units = 2, .dtype = "float32"}).dtype_policy(), mixed_precision::Policy::float32);
+  mixed_precision::set_global_policy("float32");
+  EXPECT_EQ(L::Dense({.units = 2}).dtype_policy(), mixed_precision::Policy::float32);
+  expect_contains(
+      message_of<NotImplementedError>([] { mixed_precision::set_global_policy("mixed_float16"); }),
+      {"mixed_float16", "mixed_bfloat16"});
+  expect_contains(message_of<ValueError>([] { L::Dense({.units = 2, .dtype = "bf16"}); }),
+                  {"\"bf16\"", "float32, mixed_bfloat16"});
 }
 
 TEST(DenseLayer, HarnessWithoutBiasOnRank3Input) {
@@ -55,13 +114,15 @@ TEST(DenseLayer, WrongInputShapeNamesTheLayer) {
   L::Dense d({.units = 10, .name = "dense_2"});
   d.build({512});
   autograd::Variable x(Tensor({128, 100}));
-  expect_error<ShapeError>([&] { d(nullptr, x, false); },
-                           {"Dense \"dense_2\"", "expected input of shape (None, 512)", "received shape (128, 100)"});
+  expect_error<ShapeError>(
+      [&] { d(nullptr, x, false); },
+      {"Dense \"dense_2\"", "expected input of shape (None, 512)", "received shape (128, 100)"});
 }
 
 TEST(DenseLayer, BadOptions) {
   expect_error<ValueError>([] { L::Dense({.units = 0}); }, {"units must be a positive integer, received 0"});
-  expect_error<ValueError>([] { L::Dense({.units = 3, .activation = "rellu"}); }, {"unknown activation \"rellu\""});
+  expect_error<ValueError>([] { L::Dense({.units = 3, .activation = "rellu"}); },
+                           {"unknown activation \"rellu\""});
   expect_error<ValueError>([] { L::Dense({.units = 3, .kernel_initializer = "glorot"}); },
                            {"unknown initializer \"glorot\""});
 }

@@ -12,12 +12,8 @@
 #include "soma/optimizers/adam.hpp"
 #include "soma/optimizers/rmsprop.hpp"
 #include "soma/optimizers/sgd.hpp"
+#include "support/allocation_counter.hpp"
 
-// Defined in allocation_counter.cpp: operator new counts calls while g_count_allocations is set.
-namespace soma::testing {
-extern std::atomic<bool> g_count_allocations;
-extern std::atomic<long> g_allocations;
-}  // namespace soma::testing
 
 namespace soma::optimizers {
 namespace {
@@ -276,11 +272,11 @@ TEST(OptimizerApply, SteadyStateUpdateDoesNotAllocate) {
     Variable b = param(std::vector<float>(100, 1.0f), std::vector<float>(100, 0.5f));
     Variable* list[] = {&a, &b};
     opt->apply(list);  // builds the state
-    testing::g_allocations = 0;
-    testing::g_count_allocations = true;
-    for (int i = 0; i < 5; ++i) opt->apply(list);
-    testing::g_count_allocations = false;
-    EXPECT_EQ(testing::g_allocations.load(), 0) << opt->name();
+    EXPECT_EQ(testing::count_allocations([&] {
+                for (int i = 0; i < 5; ++i) opt->apply(list);
+              }).soma,
+              0)
+        << opt->name();
   }
 }
 

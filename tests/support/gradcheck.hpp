@@ -34,7 +34,8 @@ inline double gradcheck(const Forward& f, std::vector<autograd::Variable*> input
   const Tensor seed = random_tensor(out.value.shape());
   tape.backward(out, seed);
   std::vector<Tensor> analytic;
-  for (auto* v : inputs) analytic.push_back(v->requires_grad && tape.has_grad(*v) ? v->grad.clone() : Tensor());
+  for (auto* v : inputs)
+    analytic.push_back(v->requires_grad && tape.has_grad(*v) ? v->grad.clone() : Tensor());
 
   auto objective = [&] {
     autograd::Variable& y = f(nullptr, inputs);
@@ -59,7 +60,8 @@ inline double gradcheck(const Forward& f, std::vector<autograd::Variable*> input
       const double a = analytic[k].f32()[i];
       const double ratio = std::fabs(a - numeric) / (o.atol + o.rtol * std::fabs(numeric));
       worst = std::max(worst, ratio);
-      EXPECT_LE(ratio, 1.0) << "input " << k << " element " << i << ": analytic " << a << " numeric " << numeric;
+      EXPECT_LE(ratio, 1.0) << "input " << k << " element " << i << ": analytic " << a << " numeric "
+                            << numeric;
     }
   }
   return worst;

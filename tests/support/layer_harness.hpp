@@ -7,8 +7,8 @@
 namespace soma::testing {
 
 struct LayerExpectation {
-  Shape input;          // per-sample
-  Shape output;         // per-sample
+  Shape input;   // per-sample
+  Shape output;  // per-sample
   int64_t params = 0;
   int64_t batch = 3;
   bool training = false;
@@ -30,8 +30,8 @@ inline void check_layer(layers::Layer& layer, const LayerExpectation& e) {
     for (auto& v : w->value.span<float>()) v = random::uniform(-1.0f, 1.0f);
     inputs.push_back(w);
   }
-  gradcheck([&](autograd::Tape* t, auto& in) -> autograd::Variable& { return layer(t, *in[0], e.training); }, inputs,
-            e.tolerances);
+  gradcheck([&](autograd::Tape* t, auto& in) -> autograd::Variable& { return layer(t, *in[0], e.training); },
+            inputs, e.tolerances);
 }
 
 }  // namespace soma::testing

@@ -7,6 +7,7 @@
 #include "soma/autograd/ops/activation_op.hpp"
 #include "soma/autograd/ops/linear_op.hpp"
 #include "soma/layers/layer.hpp"
+#include "soma/mixed_precision.hpp"
 
 namespace soma::layers {
 
@@ -20,6 +21,8 @@ struct DenseOptions {
   std::vector<int64_t> input_shape = {};
   int64_t input_dim = 0;
   std::string name = "";
+  // The dtype policy ("float32", "mixed_bfloat16"); empty: mixed_precision::global_policy() at construction.
+  std::string dtype = "";
 };
 
 class Dense final : public Layer {
@@ -30,6 +33,7 @@ class Dense final : public Layer {
   const DenseOptions& options() const { return options_; }
   autograd::Variable& kernel() { return *kernel_; }
   autograd::Variable* bias() { return bias_; }
+  mixed_precision::Policy dtype_policy() const { return policy_; }
 
  protected:
   void build_weights(const Shape& input_shape) override;
@@ -38,6 +42,7 @@ class Dense final : public Layer {
  private:
   DenseOptions options_;
   activations::Activation activation_;
+  mixed_precision::Policy policy_;
   autograd::Variable* kernel_ = nullptr;
   autograd::Variable* bias_ = nullptr;
   autograd::LinearOp linear_;

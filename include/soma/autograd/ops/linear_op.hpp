@@ -1,6 +1,8 @@
 #pragma once
 // out = x · W (+ b) (then relu): the Dense layer's core. x is (..., in), W is (in, out) as Keras stores
-// its kernel, b is (out). Relu is fused into the matmul when asked.
+// its kernel, b is (out). Relu is fused into the matmul when asked. With `bf16` the three matmuls
+// (forward, dW, dx) take bfloat16 copies of their operands and accumulate in float32; values, weights
+// and gradients stay float32 (the mixed_bfloat16 policy).
 #include <memory>
 
 #include "soma/autograd/tape.hpp"
@@ -19,7 +21,7 @@ class LinearOp final : public Node {
   LinearOp& operator=(LinearOp&&) noexcept;
 
   // Records on `tape` when it is non-null and some input needs a gradient.
-  Variable& forward(Tape* tape, Variable& x, Variable& w, Variable* b, bool fuse_relu);
+  Variable& forward(Tape* tape, Variable& x, Variable& w, Variable* b, bool fuse_relu, bool bf16 = false);
   void backward(Tape& tape) override;
   Variable out;
 
@@ -28,6 +30,8 @@ class LinearOp final : public Node {
   Variable* w_ = nullptr;
   Variable* b_ = nullptr;
   bool relu_ = false;
+  bool bf16_ = false;
+  Tensor x16_, w16_, g16_;  // bfloat16 operands (bf16 only)
   std::unique_ptr<kernels::Matmul> forward_, backward_data_, backward_weights_;
 };
 
