@@ -1,7 +1,7 @@
-// The Keras binary-classification tutorial: Dense(10, relu, input_dim 8) -> Dense(8, relu) -> Dense(1, sigmoid),
-// adam, binary_crossentropy, 1000 random samples, batch 32. Keras' version draws labels at random, which
-// leaves nothing to learn; here each label follows a fixed hidden rule on the 8 random features (with 5%
-// of the labels flipped), so the accuracy shows whether training works. --data/--dataset are accepted for
+// The Keras binary-classification tutorial: Dense(10, relu, input_dim 8) -> Dense(8, relu) -> Dense(1,
+// sigmoid), adam, binary_crossentropy, 1000 random samples, batch 32. Keras' version draws labels at random,
+// which leaves nothing to learn; here each label follows a fixed hidden rule on the 8 random features (with
+// 5% of the labels flipped), so the accuracy shows whether training works. --data/--dataset are accepted for
 // uniformity and ignored.
 #include "example_common.hpp"
 

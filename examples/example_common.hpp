@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <soma/soma.hpp>
 #include <string>
 
@@ -19,7 +20,9 @@ struct Args {
   std::string precision = "float32";
 };
 
-inline Args parse(int argc, char** argv, const std::string& description, int default_epochs) {
+// `extra` adds an example's own options.
+inline Args parse(int argc, char** argv, const std::string& description, int default_epochs,
+                  const std::function<void(CLI::App&)>& extra = {}) {
   Args a;
   a.epochs = default_epochs;
   CLI::App app{description};
@@ -32,6 +35,7 @@ inline Args parse(int argc, char** argv, const std::string& description, int def
   app.add_option("--limit", a.limit, "Train on the first N samples only (0: all)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--seed", a.seed, "Random seed");
+  if (extra) extra(app);
   app.add_option("--precision", a.precision, "Dtype policy: float32 or mixed_bfloat16")
       ->check(CLI::IsMember({"float32", "mixed_bfloat16"}));
   try {

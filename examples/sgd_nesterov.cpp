@@ -9,8 +9,8 @@ int main(int argc, char** argv) try {
   soma::Sequential model;
   model.add(L::Dense({.units = 32, .activation = "relu", .input_shape = {784}}));
   model.add(L::Dense({.units = 10, .activation = "softmax"}));
-  model.compile({.optimizer = soma::optimizers::SGD({.learning_rate = 0.01f, .momentum = 0.9f, .nesterov = true,
-                                                     .decay = 1e-6f}),
+  model.compile({.optimizer = soma::optimizers::SGD(
+                     {.learning_rate = 0.01f, .momentum = 0.9f, .nesterov = true, .decay = 1e-6f}),
                  .loss = "categorical_crossentropy",
                  .metrics = {"accuracy"}});
 
