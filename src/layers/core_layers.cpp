@@ -16,6 +16,42 @@ autograd::Variable& Flatten::forward(autograd::Tape* tape, autograd::Variable& x
   return op_.forward(tape, x, Shape{s[0], s.sample_size()});
 }
 
+Reshape::Reshape(ReshapeOptions o) : Layer("reshape", o.name, o.input_shape), target_(std::move(o.target_shape)) {
+  if (target_.empty()) throw ValueError(who() + ": target_shape must not be empty.");
+  int unknown = 0;
+  for (int64_t d : target_) {
+    if (d == -1) {
+      ++unknown;
+    } else if (d <= 0) {
+      throw ValueError(who() + ": target_shape entries must be positive or -1, received " + std::to_string(d) + ".");
+    }
+  }
+  if (unknown > 1) throw ValueError(who() + ": at most one target_shape entry may be -1.");
+}
+
+Shape Reshape::output_shape(const Shape& in) const {
+  int64_t known = 1;
+  int infer = -1;
+  for (size_t i = 0; i < target_.size(); ++i) {
+    if (target_[i] == -1) {
+      infer = static_cast<int>(i);
+    } else {
+      known *= target_[i];
+    }
+  }
+  Shape out(target_);
+  if (infer >= 0 && known > 0 && in.numel() % known == 0) out[infer] = in.numel() / known;
+  if (out.numel() != in.numel() || (infer >= 0 && in.numel() % known != 0)) {
+    throw ShapeError(who() + ": cannot reshape an input of " + in.with_batch(-1).str() + " (" +
+                     std::to_string(in.numel()) + " values per sample) to " + Shape(target_).with_batch(-1).str() + ".");
+  }
+  return out;
+}
+
+autograd::Variable& Reshape::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
+  return op_.forward(tape, x, output_shape(input_shape()).with_batch(x.value.dim(0)));
+}
+
 Dropout::Dropout(DropoutOptions options) : Layer("dropout", options.name, options.input_shape), rate_(options.rate) {
   if (!(rate_ >= 0.0f && rate_ < 1.0f)) {
     throw ValueError(who() + ": rate must be in [0, 1), received " + std::to_string(rate_) + ".");

@@ -61,6 +61,7 @@ autograd::Variable& Layer::add_weight(const std::string& name, const Shape& shap
   Tensor t = Tensor::empty(shape);
   initializers::initialize(initializer, t);
   weights_.push_back(std::make_unique<autograd::Variable>(std::move(t), trainable && trainable_, name_ + "/" + name));
+  weight_trainable_.push_back(trainable);
   return *weights_.back();
 }
 
@@ -85,7 +86,8 @@ int64_t Layer::count_params() const {
 
 void Layer::set_trainable(bool t) {
   trainable_ = t;
-  for (auto& w : weights_) w->requires_grad = t;
+  // Weights that are never trained (BatchNormalization's moving statistics) stay so.
+  for (size_t i = 0; i < weights_.size(); ++i) weights_[i]->requires_grad = t && weight_trainable_[i];
 }
 
 }  // namespace soma::layers

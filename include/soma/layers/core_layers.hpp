@@ -51,6 +51,28 @@ class Flatten final : public Layer {
   autograd::ReshapeOp op_;
 };
 
+struct ReshapeOptions {
+  std::vector<int64_t> target_shape = {};  // per sample; one entry may be -1 (inferred)
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+// keras.layers.Reshape: the same values, row-major, in another per-sample shape.
+class Reshape final : public Layer {
+ public:
+  explicit Reshape(std::vector<int64_t> target_shape) : Reshape(ReshapeOptions{.target_shape = std::move(target_shape)}) {}
+  explicit Reshape(ReshapeOptions options);
+  std::string type() const override { return "Reshape"; }
+  Shape output_shape(const Shape& input_shape) const override;
+
+ protected:
+  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+
+ private:
+  std::vector<int64_t> target_;
+  autograd::ReshapeOp op_;
+};
+
 struct DropoutOptions {
   float rate = 0.0f;
   std::vector<int64_t> input_shape = {};

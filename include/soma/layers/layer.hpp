@@ -59,6 +59,7 @@ class Layer {
   bool trainable_ = true;
   // Owned one by one so their addresses stay valid for the optimizer and the tape.
   std::vector<std::unique_ptr<autograd::Variable>> weights_;
+  std::vector<bool> weight_trainable_;  // as add_weight was asked, whatever set_trainable says
 };
 
 }  // namespace soma::layers

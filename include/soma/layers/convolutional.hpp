@@ -1,0 +1,93 @@
+#pragma once
+// keras.layers.Conv2D and Conv1D, channels-last: Conv2D takes (batch, height, width, channels), Conv1D
+// (batch, steps, channels). Kernels are stored as Keras stores them: (kh, kw, in, filters) and
+// (k, in, filters), so weights can be exchanged with Keras models.
+#include <string>
+#include <vector>
+
+#include "soma/activations.hpp"
+#include "soma/autograd/ops/activation_op.hpp"
+#include "soma/autograd/ops/conv2d_op.hpp"
+#include "soma/autograd/ops/reshape_op.hpp"
+#include "soma/layers/layer.hpp"
+
+namespace soma::layers {
+
+struct Conv2DOptions {
+  int64_t filters = 0;
+  std::vector<int64_t> kernel_size = {};  // {3} means {3, 3}
+  std::vector<int64_t> strides = {1};
+  std::string padding = "valid";  // or "same"
+  std::vector<int64_t> dilation_rate = {1};
+  std::string activation = "linear";
+  bool use_bias = true;
+  std::string kernel_initializer = "glorot_uniform";
+  std::string bias_initializer = "zeros";
+  std::vector<int64_t> input_shape = {};  // (height, width, channels) of a first layer
+  std::string name = "";
+};
+
+class Conv2D final : public Layer {
+ public:
+  explicit Conv2D(Conv2DOptions options);
+  std::string type() const override { return "Conv2D"; }
+  Shape output_shape(const Shape& input_shape) const override;
+  const Conv2DOptions& options() const { return options_; }
+  autograd::Variable& kernel() { return *kernel_; }
+  autograd::Variable* bias() { return bias_; }
+
+ protected:
+  void build_weights(const Shape& input_shape) override;
+  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+
+ private:
+  Conv2DOptions options_;
+  autograd::Conv2DGeometry geometry_;
+  std::array<int64_t, 2> kernel_size_{};
+  activations::Activation activation_;
+  autograd::Variable* kernel_ = nullptr;
+  autograd::Variable* bias_ = nullptr;
+  autograd::Conv2DOp conv_;
+  autograd::ActivationOp act_;
+};
+
+struct Conv1DOptions {
+  int64_t filters = 0;
+  std::vector<int64_t> kernel_size = {};
+  std::vector<int64_t> strides = {1};
+  std::string padding = "valid";  // or "same"
+  std::vector<int64_t> dilation_rate = {1};
+  std::string activation = "linear";
+  bool use_bias = true;
+  std::string kernel_initializer = "glorot_uniform";
+  std::string bias_initializer = "zeros";
+  std::vector<int64_t> input_shape = {};  // (steps, channels) of a first layer
+  std::string name = "";
+};
+
+// Runs as a Conv2D over a height of 1: the (steps, channels) input and the (k, in, filters) kernel are
+// viewed as (1, steps, channels) and (1, k, in, filters).
+class Conv1D final : public Layer {
+ public:
+  explicit Conv1D(Conv1DOptions options);
+  std::string type() const override { return "Conv1D"; }
+  Shape output_shape(const Shape& input_shape) const override;
+  autograd::Variable& kernel() { return *kernel_; }
+
+ protected:
+  void build_weights(const Shape& input_shape) override;
+  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+
+ private:
+  Conv1DOptions options_;
+  autograd::Conv2DGeometry geometry_;
+  int64_t kernel_size_ = 0;
+  activations::Activation activation_;
+  autograd::Variable* kernel_ = nullptr;
+  autograd::Variable* bias_ = nullptr;
+  autograd::ReshapeOp x_view_, kernel_view_, out_view_;
+  autograd::Conv2DOp conv_;
+  autograd::ActivationOp act_;
+};
+
+}  // namespace soma::layers

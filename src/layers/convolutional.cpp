@@ -1,0 +1,106 @@
+#include "soma/layers/convolutional.hpp"
+
+#include "layers/window_args.hpp"
+#include "soma/layers/initializers.hpp"
+
+namespace soma::layers {
+
+namespace {
+void check_common(const std::string& who, int64_t filters, const std::string& kernel_init, const std::string& bias_init) {
+  if (filters <= 0) throw ValueError(who + ": filters must be a positive integer, received " + std::to_string(filters) + ".");
+  initializers::check_name(kernel_init);
+  initializers::check_name(bias_init);
+}
+
+// Keras refuses strides > 1 together with dilation > 1.
+void check_strides_dilation(const std::string& who, int64_t sh, int64_t sw, int64_t dh, int64_t dw) {
+  if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1)) {
+    throw ValueError(who + ": strides > 1 cannot be combined with dilation_rate > 1.");
+  }
+}
+}  // namespace
+
+Conv2D::Conv2D(Conv2DOptions options)
+    : Layer("conv2d", options.name, options.input_shape),
+      options_(std::move(options)),
+      activation_(activations::get(options_.activation)) {
+  check_common(who(), options_.filters, options_.kernel_initializer, options_.bias_initializer);
+  kernel_size_ = detail::pair_arg(options_.kernel_size, who(), "kernel_size");
+  const auto strides = detail::pair_arg(options_.strides, who(), "strides");
+  const auto dilation = detail::pair_arg(options_.dilation_rate, who(), "dilation_rate");
+  check_strides_dilation(who(), strides[0], strides[1], dilation[0], dilation[1]);
+  geometry_ = {.sh = strides[0], .sw = strides[1], .dh = dilation[0], .dw = dilation[1],
+               .same = detail::same_padding(options_.padding, who())};
+}
+
+Shape Conv2D::output_shape(const Shape& in) const {
+  if (in.rank() != 3) {
+    throw ShapeError(who() + ": expected input of rank 4 (batch, height, width, channels), received " +
+                     in.with_batch(-1).str() + ".");
+  }
+  const int64_t oh = autograd::Conv2DOp::output_extent(in[0], kernel_size_[0], geometry_.sh, geometry_.dh, geometry_.same);
+  const int64_t ow = autograd::Conv2DOp::output_extent(in[1], kernel_size_[1], geometry_.sw, geometry_.dw, geometry_.same);
+  if (oh <= 0 || ow <= 0) {
+    throw ShapeError(who() + ": kernel " + std::to_string(kernel_size_[0]) + "x" + std::to_string(kernel_size_[1]) +
+                     " is larger than the input " + in.with_batch(-1).str() +
+                     " with valid padding; use padding \"same\" or a smaller kernel.");
+  }
+  return Shape{oh, ow, options_.filters};
+}
+
+void Conv2D::build_weights(const Shape& in) {
+  output_shape(in);
+  kernel_ = &add_weight("kernel", Shape{kernel_size_[0], kernel_size_[1], in[2], options_.filters},
+                        options_.kernel_initializer);
+  if (options_.use_bias) bias_ = &add_weight("bias", Shape{options_.filters}, options_.bias_initializer);
+}
+
+autograd::Variable& Conv2D::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
+  const bool fuse = activation_.kind == activations::Kind::relu;
+  autograd::Variable& z = conv_.forward(tape, x, *kernel_, bias_, geometry_, fuse);
+  return fuse ? z : act_.forward(tape, z, activation_);
+}
+
+Conv1D::Conv1D(Conv1DOptions options)
+    : Layer("conv1d", options.name, options.input_shape),
+      options_(std::move(options)),
+      activation_(activations::get(options_.activation)) {
+  check_common(who(), options_.filters, options_.kernel_initializer, options_.bias_initializer);
+  kernel_size_ = detail::single_arg(options_.kernel_size, who(), "kernel_size");
+  const int64_t stride = detail::single_arg(options_.strides, who(), "strides");
+  const int64_t dilation = detail::single_arg(options_.dilation_rate, who(), "dilation_rate");
+  check_strides_dilation(who(), stride, 1, dilation, 1);
+  geometry_ = {.sh = 1, .sw = stride, .dh = 1, .dw = dilation, .same = detail::same_padding(options_.padding, who())};
+}
+
+Shape Conv1D::output_shape(const Shape& in) const {
+  if (in.rank() != 2) {
+    throw ShapeError(who() + ": expected input of rank 3 (batch, steps, channels), received " + in.with_batch(-1).str() + ".");
+  }
+  const int64_t steps = autograd::Conv2DOp::output_extent(in[0], kernel_size_, geometry_.sw, geometry_.dw, geometry_.same);
+  if (steps <= 0) {
+    throw ShapeError(who() + ": kernel_size " + std::to_string(kernel_size_) + " is larger than the input " +
+                     in.with_batch(-1).str() + " with valid padding; use padding \"same\" or a smaller kernel.");
+  }
+  return Shape{steps, options_.filters};
+}
+
+void Conv1D::build_weights(const Shape& in) {
+  output_shape(in);
+  kernel_ = &add_weight("kernel", Shape{kernel_size_, in[1], options_.filters}, options_.kernel_initializer);
+  if (options_.use_bias) bias_ = &add_weight("bias", Shape{options_.filters}, options_.bias_initializer);
+}
+
+autograd::Variable& Conv1D::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
+  const Shape& s = x.value.shape();
+  autograd::Variable& x2 = x_view_.forward(tape, x, Shape{s[0], 1, s[1], s[2]});
+  const Shape& k = kernel_->value.shape();
+  autograd::Variable& k2 = kernel_view_.forward(tape, *kernel_, Shape{1, k[0], k[1], k[2]});
+  const bool fuse = activation_.kind == activations::Kind::relu;
+  autograd::Variable& y2 = conv_.forward(tape, x2, k2, bias_, geometry_, fuse);
+  const Shape& ys = y2.value.shape();
+  autograd::Variable& y = out_view_.forward(tape, y2, Shape{ys[0], ys[2], ys[3]});
+  return fuse ? y : act_.forward(tape, y, activation_);
+}
+
+}  // namespace soma::layers
