@@ -58,6 +58,13 @@ else:
         net = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
         opt = torch.optim.RMSprop(net.parameters(), lr=0.001, alpha=0.9, eps=1e-7)
         bs = 128
+    elif name == "cnn":
+        xtr, xte = xtr.reshape(-1, 1, 28, 28), xte.reshape(-1, 1, 28, 28)
+        net = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
+                            nn.MaxPool2d(2), nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Flatten(), nn.Linear(576, 64),
+                            nn.ReLU(), nn.Linear(64, 10))
+        opt = torch.optim.RMSprop(net.parameters(), lr=0.001, alpha=0.9, eps=1e-7)
+        bs = 64
     elif name == "small":
         net = nn.Sequential(nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))
         opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, nesterov=True)

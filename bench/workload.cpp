@@ -54,8 +54,9 @@ Workload make(const std::string& name, const std::string& dir) {
     w.batch_size = 32;
     return w;
   }
-  w.x_train = (train.images / 255.0f).reshape({-1, 784});
-  w.x_test = (test.images / 255.0f).reshape({-1, 784});
+  const soma::Shape sample = name == "cnn" ? soma::Shape{28, 28, 1} : soma::Shape{784};
+  w.x_train = (train.images / 255.0f).reshape(sample.with_batch(-1));
+  w.x_test = (test.images / 255.0f).reshape(sample.with_batch(-1));
   w.y_train = soma::utils::to_categorical(train.labels, 10);
   w.y_test = soma::utils::to_categorical(test.labels, 10);
   if (name == "mlp") {
@@ -72,8 +73,20 @@ Workload make(const std::string& name, const std::string& dir) {
          .loss = "categorical_crossentropy",
          .metrics = {"accuracy"}});
     w.batch_size = 32;
+  } else if (name == "cnn") {
+    w.model.add(
+        L::Conv2D({.filters = 32, .kernel_size = {3}, .activation = "relu", .input_shape = {28, 28, 1}}));
+    w.model.add(L::MaxPooling2D());
+    w.model.add(L::Conv2D({.filters = 64, .kernel_size = {3}, .activation = "relu"}));
+    w.model.add(L::MaxPooling2D());
+    w.model.add(L::Conv2D({.filters = 64, .kernel_size = {3}, .activation = "relu"}));
+    w.model.add(L::Flatten());
+    w.model.add(L::Dense({.units = 64, .activation = "relu"}));
+    w.model.add(L::Dense({.units = 10, .activation = "softmax"}));
+    w.model.compile({.optimizer = "rmsprop", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
+    w.batch_size = 64;
   } else {
-    throw soma::ValueError("unknown workload \"" + name + "\"; known: mlp, small, binary.");
+    throw soma::ValueError("unknown workload \"" + name + "\"; known: mlp, small, binary, cnn.");
   }
   return w;
 }
@@ -83,7 +96,7 @@ int main(int argc, char** argv) try {
   std::string name = "mlp", data;
   int warmup_steps = 50, epochs = 1;
   CLI::App app{"Time one soma seed workload (training epoch, inference, peak memory)"};
-  app.add_option("--workload", name, "mlp, small or binary");
+  app.add_option("--workload", name, "mlp, small, binary or cnn");
   app.add_option("--data", data, "Fashion-MNIST directory (default: the Debian package's)");
   app.add_option("--warmup-steps", warmup_steps, "Untimed training steps first");
   app.add_option("--epochs", epochs, "Timed training epochs (samples/s is their average)");

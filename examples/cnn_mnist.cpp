@@ -1,5 +1,6 @@
 // The tutorial CNN (Keras' "simple MNIST convnet" / Deep Learning with Python, chapter 5):
-// Conv2D(32, 3x3, relu) -> MaxPooling2D(2) -> Conv2D(64, 3x3, relu) -> MaxPooling2D(2) -> Conv2D(64, 3x3, relu)
+// Conv2D(32, 3x3, relu) -> MaxPooling2D(2) -> Conv2D(64, 3x3, relu) -> MaxPooling2D(2) -> Conv2D(64, 3x3,
+// relu)
 // -> Flatten -> Dense(64, relu) -> Dense(10, softmax); RMSprop, categorical_crossentropy, batch 64, 5 epochs.
 #include "example_common.hpp"
 
@@ -9,7 +10,8 @@ int main(int argc, char** argv) try {
   const auto [x_train, y_train, x_test, y_test] = example::load(args, {28, 28, 1});
 
   soma::Sequential model;
-  model.add(L::Conv2D({.filters = 32, .kernel_size = {3, 3}, .activation = "relu", .input_shape = {28, 28, 1}}));
+  model.add(
+      L::Conv2D({.filters = 32, .kernel_size = {3, 3}, .activation = "relu", .input_shape = {28, 28, 1}}));
   model.add(L::MaxPooling2D({.pool_size = {2, 2}}));
   model.add(L::Conv2D({.filters = 64, .kernel_size = {3, 3}, .activation = "relu"}));
   model.add(L::MaxPooling2D({.pool_size = {2, 2}}));

@@ -51,14 +51,15 @@ Convolution::Entry& Convolution::lookup(const ConvSpec& s) {
   if (s.relu) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
   dnnl::primitive_attr attr;
   attr.set_post_ops(ops);
-  const dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                           src, any_w, bias, dst, strides, dilates, pad_l, pad_r);
+  const dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training,
+                                           dnnl::algorithm::convolution_direct, src, any_w, bias, dst,
+                                           strides, dilates, pad_l, pad_r);
   const dnnl::convolution_forward::primitive_desc fpd(fd, attr, cpu_engine());
-  const dnnl::convolution_backward_data::desc bd(dnnl::algorithm::convolution_direct, src, any_w, dst, strides,
-                                                 dilates, pad_l, pad_r);
+  const dnnl::convolution_backward_data::desc bd(dnnl::algorithm::convolution_direct, src, any_w, dst,
+                                                 strides, dilates, pad_l, pad_r);
   const dnnl::convolution_backward_data::primitive_desc bpd(bd, cpu_engine(), fpd);
-  const dnnl::convolution_backward_weights::desc wd(dnnl::algorithm::convolution_direct, src, any_w, dst, strides,
-                                                    dilates, pad_l, pad_r);
+  const dnnl::convolution_backward_weights::desc wd(dnnl::algorithm::convolution_direct, src, any_w, dst,
+                                                    strides, dilates, pad_l, pad_r);
   const dnnl::convolution_backward_weights::primitive_desc wpd(wd, cpu_engine(), fpd);
 
   Entry e;
@@ -96,7 +97,8 @@ Convolution::Entry& Convolution::lookup(const ConvSpec& s) {
   return cache_.back();
 }
 
-void Convolution::forward(const ConvSpec& spec, const float* x, const float* kernel, const float* bias, float* y) {
+void Convolution::forward(const ConvSpec& spec, const float* x, const float* kernel, const float* bias,
+                          float* y) {
   Entry& e = lookup(spec);
   const float* w = kernel;
   if (e.fwd_reorder) {

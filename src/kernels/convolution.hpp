@@ -11,10 +11,10 @@
 namespace soma::kernels {
 
 struct ConvSpec {
-  int64_t n = 0, h = 0, w = 0, c = 0;  // input
-  int64_t o = 0, kh = 0, kw = 0;       // filters
-  int64_t sh = 1, sw = 1;              // strides
-  int64_t dh = 1, dw = 1;              // dilation rates (Keras: 1 = none)
+  int64_t n = 0, h = 0, w = 0, c = 0;      // input
+  int64_t o = 0, kh = 0, kw = 0;           // filters
+  int64_t sh = 1, sw = 1;                  // strides
+  int64_t dh = 1, dw = 1;                  // dilation rates (Keras: 1 = none)
   int64_t pt = 0, pl = 0, pb = 0, pr = 0;  // padding top, left, bottom, right
   bool bias = false, relu = false;
   int64_t oh() const { return (h + pt + pb - ((kh - 1) * dh + 1)) / sh + 1; }

@@ -19,8 +19,8 @@ Pooling::Entry& Pooling::lookup(const PoolSpec& s) {
   const dnnl::memory::desc dst({s.n, s.c, s.oh(), s.ow()}, dt::f32, tag::nhwc);
   const auto algo = s.max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_exclude_padding;
   const dnnl::memory::dims strides{s.sh, s.sw}, kernel{s.kh, s.kw}, pad_l{s.pt, s.pl}, pad_r{s.pb, s.pr};
-  const dnnl::pooling_forward::desc fd(dnnl::prop_kind::forward_training, algo, src, dst, strides, kernel, pad_l,
-                                       pad_r);
+  const dnnl::pooling_forward::desc fd(dnnl::prop_kind::forward_training, algo, src, dst, strides, kernel,
+                                       pad_l, pad_r);
   const dnnl::pooling_forward::primitive_desc fpd(fd, cpu_engine());
   const dnnl::pooling_backward::desc bd(algo, src, dst, strides, kernel, pad_l, pad_r);
   const dnnl::pooling_backward::primitive_desc bpd(bd, cpu_engine(), fpd);

@@ -6,8 +6,10 @@
 namespace soma::layers {
 
 namespace {
-void check_common(const std::string& who, int64_t filters, const std::string& kernel_init, const std::string& bias_init) {
-  if (filters <= 0) throw ValueError(who + ": filters must be a positive integer, received " + std::to_string(filters) + ".");
+void check_common(const std::string& who, int64_t filters, const std::string& kernel_init,
+                  const std::string& bias_init) {
+  if (filters <= 0)
+    throw ValueError(who + ": filters must be a positive integer, received " + std::to_string(filters) + ".");
   initializers::check_name(kernel_init);
   initializers::check_name(bias_init);
 }
@@ -29,7 +31,10 @@ Conv2D::Conv2D(Conv2DOptions options)
   const auto strides = detail::pair_arg(options_.strides, who(), "strides");
   const auto dilation = detail::pair_arg(options_.dilation_rate, who(), "dilation_rate");
   check_strides_dilation(who(), strides[0], strides[1], dilation[0], dilation[1]);
-  geometry_ = {.sh = strides[0], .sw = strides[1], .dh = dilation[0], .dw = dilation[1],
+  geometry_ = {.sh = strides[0],
+               .sw = strides[1],
+               .dh = dilation[0],
+               .dw = dilation[1],
                .same = detail::same_padding(options_.padding, who())};
 }
 
@@ -38,11 +43,14 @@ Shape Conv2D::output_shape(const Shape& in) const {
     throw ShapeError(who() + ": expected input of rank 4 (batch, height, width, channels), received " +
                      in.with_batch(-1).str() + ".");
   }
-  const int64_t oh = autograd::Conv2DOp::output_extent(in[0], kernel_size_[0], geometry_.sh, geometry_.dh, geometry_.same);
-  const int64_t ow = autograd::Conv2DOp::output_extent(in[1], kernel_size_[1], geometry_.sw, geometry_.dw, geometry_.same);
+  const int64_t oh =
+      autograd::Conv2DOp::output_extent(in[0], kernel_size_[0], geometry_.sh, geometry_.dh, geometry_.same);
+  const int64_t ow =
+      autograd::Conv2DOp::output_extent(in[1], kernel_size_[1], geometry_.sw, geometry_.dw, geometry_.same);
   if (oh <= 0 || ow <= 0) {
-    throw ShapeError(who() + ": kernel " + std::to_string(kernel_size_[0]) + "x" + std::to_string(kernel_size_[1]) +
-                     " is larger than the input " + in.with_batch(-1).str() +
+    throw ShapeError(who() + ": kernel " + std::to_string(kernel_size_[0]) + "x" +
+                     std::to_string(kernel_size_[1]) + " is larger than the input " +
+                     in.with_batch(-1).str() +
                      " with valid padding; use padding \"same\" or a smaller kernel.");
   }
   return Shape{oh, ow, options_.filters};
@@ -70,17 +78,21 @@ Conv1D::Conv1D(Conv1DOptions options)
   const int64_t stride = detail::single_arg(options_.strides, who(), "strides");
   const int64_t dilation = detail::single_arg(options_.dilation_rate, who(), "dilation_rate");
   check_strides_dilation(who(), stride, 1, dilation, 1);
-  geometry_ = {.sh = 1, .sw = stride, .dh = 1, .dw = dilation, .same = detail::same_padding(options_.padding, who())};
+  geometry_ = {
+      .sh = 1, .sw = stride, .dh = 1, .dw = dilation, .same = detail::same_padding(options_.padding, who())};
 }
 
 Shape Conv1D::output_shape(const Shape& in) const {
   if (in.rank() != 2) {
-    throw ShapeError(who() + ": expected input of rank 3 (batch, steps, channels), received " + in.with_batch(-1).str() + ".");
+    throw ShapeError(who() + ": expected input of rank 3 (batch, steps, channels), received " +
+                     in.with_batch(-1).str() + ".");
   }
-  const int64_t steps = autograd::Conv2DOp::output_extent(in[0], kernel_size_, geometry_.sw, geometry_.dw, geometry_.same);
+  const int64_t steps =
+      autograd::Conv2DOp::output_extent(in[0], kernel_size_, geometry_.sw, geometry_.dw, geometry_.same);
   if (steps <= 0) {
     throw ShapeError(who() + ": kernel_size " + std::to_string(kernel_size_) + " is larger than the input " +
-                     in.with_batch(-1).str() + " with valid padding; use padding \"same\" or a smaller kernel.");
+                     in.with_batch(-1).str() +
+                     " with valid padding; use padding \"same\" or a smaller kernel.");
   }
   return Shape{steps, options_.filters};
 }

@@ -3,7 +3,8 @@
 namespace soma::layers {
 
 Activation::Activation(ActivationOptions options)
-    : Layer("activation", options.name, options.input_shape), activation_(activations::get(options.activation)) {}
+    : Layer("activation", options.name, options.input_shape),
+      activation_(activations::get(options.activation)) {}
 
 autograd::Variable& Activation::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
   return op_.forward(tape, x, activation_);
@@ -16,14 +17,16 @@ autograd::Variable& Flatten::forward(autograd::Tape* tape, autograd::Variable& x
   return op_.forward(tape, x, Shape{s[0], s.sample_size()});
 }
 
-Reshape::Reshape(ReshapeOptions o) : Layer("reshape", o.name, o.input_shape), target_(std::move(o.target_shape)) {
+Reshape::Reshape(ReshapeOptions o)
+    : Layer("reshape", o.name, o.input_shape), target_(std::move(o.target_shape)) {
   if (target_.empty()) throw ValueError(who() + ": target_shape must not be empty.");
   int unknown = 0;
   for (int64_t d : target_) {
     if (d == -1) {
       ++unknown;
     } else if (d <= 0) {
-      throw ValueError(who() + ": target_shape entries must be positive or -1, received " + std::to_string(d) + ".");
+      throw ValueError(who() + ": target_shape entries must be positive or -1, received " +
+                       std::to_string(d) + ".");
     }
   }
   if (unknown > 1) throw ValueError(who() + ": at most one target_shape entry may be -1.");
@@ -43,7 +46,8 @@ Shape Reshape::output_shape(const Shape& in) const {
   if (infer >= 0 && known > 0 && in.numel() % known == 0) out[infer] = in.numel() / known;
   if (out.numel() != in.numel() || (infer >= 0 && in.numel() % known != 0)) {
     throw ShapeError(who() + ": cannot reshape an input of " + in.with_batch(-1).str() + " (" +
-                     std::to_string(in.numel()) + " values per sample) to " + Shape(target_).with_batch(-1).str() + ".");
+                     std::to_string(in.numel()) + " values per sample) to " +
+                     Shape(target_).with_batch(-1).str() + ".");
   }
   return out;
 }
@@ -52,7 +56,8 @@ autograd::Variable& Reshape::forward(autograd::Tape* tape, autograd::Variable& x
   return op_.forward(tape, x, output_shape(input_shape()).with_batch(x.value.dim(0)));
 }
 
-Dropout::Dropout(DropoutOptions options) : Layer("dropout", options.name, options.input_shape), rate_(options.rate) {
+Dropout::Dropout(DropoutOptions options)
+    : Layer("dropout", options.name, options.input_shape), rate_(options.rate) {
   if (!(rate_ >= 0.0f && rate_ < 1.0f)) {
     throw ValueError(who() + ": rate must be in [0, 1), received " + std::to_string(rate_) + ".");
   }

@@ -44,12 +44,13 @@ constexpr const char* kNames =
 }  // namespace
 
 void check_name(const std::string& name) {
-  static const char* known[] = {"glorot_uniform", "glorot_normal",  "he_uniform",    "he_normal",
-                                "lecun_uniform",  "lecun_normal",   "random_uniform", "random_normal",
-                                "truncated_normal", "zeros", "ones"};
+  static const char* known[] = {
+      "glorot_uniform", "glorot_normal", "he_uniform",       "he_normal", "lecun_uniform", "lecun_normal",
+      "random_uniform", "random_normal", "truncated_normal", "zeros",     "ones"};
   for (const char* k : known)
     if (name == k) return;
-  throw ValueError("initializers: unknown initializer \"" + name + "\"; known initializers are " + kNames + ".");
+  throw ValueError("initializers: unknown initializer \"" + name + "\"; known initializers are " + kNames +
+                   ".");
 }
 
 void initialize(const std::string& name, Tensor& t) {

@@ -31,16 +31,19 @@ Layer::Layer(const std::string& prefix, const std::string& name, const std::vect
   }
 }
 
-std::string Layer::who() const { return type() + " \"" + name_ + "\""; }
+std::string Layer::who() const {
+  return type() + " \"" + name_ + "\"";
+}
 
 void Layer::build(const Shape& input_shape) {
   if (built_) {
     if (input_shape != input_shape_) {
-      throw ShapeError(who() + ": was built for input " + input_shape_.with_batch(-1).str() + ", cannot rebuild for " +
-                       input_shape.with_batch(-1).str() + ".");
+      throw ShapeError(who() + ": was built for input " + input_shape_.with_batch(-1).str() +
+                       ", cannot rebuild for " + input_shape.with_batch(-1).str() + ".");
     }
     return;
   }
+  output_shape(input_shape);  // every layer validates its input here, weights or not
   build_weights(input_shape);
   input_shape_ = input_shape;
   built_ = true;
@@ -50,17 +53,18 @@ autograd::Variable& Layer::operator()(autograd::Tape* tape, autograd::Variable& 
   const Shape& s = x.value.shape();
   if (!built_) build(s.without_batch());
   if (s.rank() != input_shape_.rank() + 1 || s.without_batch() != input_shape_) {
-    throw ShapeError(who() + ": expected input of shape " + input_shape_.with_batch(-1).str() + ", received shape " +
-                     s.str() + ".");
+    throw ShapeError(who() + ": expected input of shape " + input_shape_.with_batch(-1).str() +
+                     ", received shape " + s.str() + ".");
   }
   return forward(tape, x, training);
 }
 
-autograd::Variable& Layer::add_weight(const std::string& name, const Shape& shape, const std::string& initializer,
-                                      bool trainable) {
+autograd::Variable& Layer::add_weight(const std::string& name, const Shape& shape,
+                                      const std::string& initializer, bool trainable) {
   Tensor t = Tensor::empty(shape);
   initializers::initialize(initializer, t);
-  weights_.push_back(std::make_unique<autograd::Variable>(std::move(t), trainable && trainable_, name_ + "/" + name));
+  weights_.push_back(
+      std::make_unique<autograd::Variable>(std::move(t), trainable && trainable_, name_ + "/" + name));
   weight_trainable_.push_back(trainable);
   return *weights_.back();
 }

@@ -11,13 +11,15 @@ BatchNormalization::BatchNormalization(BatchNormalizationOptions o)
                               std::to_string(options_.axis) + ".");
   }
   if (!(options_.momentum >= 0.0f && options_.momentum <= 1.0f)) {
-    throw ValueError(who() + ": momentum must be in [0, 1], received " + std::to_string(options_.momentum) + ".");
+    throw ValueError(who() + ": momentum must be in [0, 1], received " + std::to_string(options_.momentum) +
+                     ".");
   }
   if (!(options_.epsilon > 0.0f)) {
-    throw ValueError(who() + ": epsilon must be positive, received " + std::to_string(options_.epsilon) + ".");
+    throw ValueError(who() + ": epsilon must be positive, received " + std::to_string(options_.epsilon) +
+                     ".");
   }
-  for (const auto* n : {&options_.beta_initializer, &options_.gamma_initializer, &options_.moving_mean_initializer,
-                        &options_.moving_variance_initializer}) {
+  for (const auto* n : {&options_.beta_initializer, &options_.gamma_initializer,
+                        &options_.moving_mean_initializer, &options_.moving_variance_initializer}) {
     initializers::check_name(*n);
   }
 }

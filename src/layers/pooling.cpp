@@ -10,12 +10,17 @@ std::string rank_message(const std::string& who, const char* expected, const Sha
 }
 }  // namespace
 
-Pooling2D::Pooling2D(const std::string& prefix, Pooling2DOptions o, bool max) : Layer(prefix, o.name, o.input_shape) {
+Pooling2D::Pooling2D(const std::string& prefix, Pooling2DOptions o, bool max)
+    : Layer(prefix, o.name, o.input_shape) {
   geometry_.max = max;  // type() reads it
   const auto pool = detail::pair_arg(o.pool_size, who(), "pool_size");
   const auto strides = o.strides.empty() ? pool : detail::pair_arg(o.strides, who(), "strides");
-  geometry_ = {.kh = pool[0], .kw = pool[1], .sh = strides[0], .sw = strides[1],
-               .same = detail::same_padding(o.padding, who()), .max = max};
+  geometry_ = {.kh = pool[0],
+               .kw = pool[1],
+               .sh = strides[0],
+               .sw = strides[1],
+               .same = detail::same_padding(o.padding, who()),
+               .max = max};
 }
 
 Shape Pooling2D::output_shape(const Shape& in) const {
@@ -23,8 +28,9 @@ Shape Pooling2D::output_shape(const Shape& in) const {
   const int64_t oh = autograd::Pool2DOp::output_extent(in[0], geometry_.kh, geometry_.sh, geometry_.same);
   const int64_t ow = autograd::Pool2DOp::output_extent(in[1], geometry_.kw, geometry_.sw, geometry_.same);
   if (oh <= 0 || ow <= 0) {
-    throw ShapeError(who() + ": pool_size " + std::to_string(geometry_.kh) + "x" + std::to_string(geometry_.kw) +
-                     " is larger than the input " + in.with_batch(-1).str() + " with valid padding.");
+    throw ShapeError(who() + ": pool_size " + std::to_string(geometry_.kh) + "x" +
+                     std::to_string(geometry_.kw) + " is larger than the input " + in.with_batch(-1).str() +
+                     " with valid padding.");
   }
   return Shape{oh, ow, in[2]};
 }
@@ -36,7 +42,12 @@ autograd::Variable& Pooling2D::forward(autograd::Tape* tape, autograd::Variable&
 MaxPooling1D::MaxPooling1D(Pooling1DOptions o) : Layer("max_pooling1d", o.name, o.input_shape) {
   const int64_t pool = detail::single_arg(o.pool_size, who(), "pool_size");
   const int64_t stride = o.strides.empty() ? pool : detail::single_arg(o.strides, who(), "strides");
-  geometry_ = {.kh = 1, .kw = pool, .sh = 1, .sw = stride, .same = detail::same_padding(o.padding, who()), .max = true};
+  geometry_ = {.kh = 1,
+               .kw = pool,
+               .sh = 1,
+               .sw = stride,
+               .same = detail::same_padding(o.padding, who()),
+               .max = true};
 }
 
 Shape MaxPooling1D::output_shape(const Shape& in) const {

@@ -29,9 +29,16 @@ class MatmulVsReference : public ::testing::TestWithParam<MatmulCase> {};
 TEST_P(MatmulVsReference, Agrees) {
   const MatmulCase c = GetParam();
   set_seed(11);
-  const MatmulSpec spec{.m = 37, .n = 19, .k = 53, .trans_a = c.trans_a, .trans_b = c.trans_b, .bias = c.bias,
-                        .relu = c.relu, .accumulate = c.accumulate};
-  const Tensor a = random_tensor({spec.m * spec.k}), b = random_tensor({spec.k * spec.n}), bias = random_tensor({spec.n});
+  const MatmulSpec spec{.m = 37,
+                        .n = 19,
+                        .k = 53,
+                        .trans_a = c.trans_a,
+                        .trans_b = c.trans_b,
+                        .bias = c.bias,
+                        .relu = c.relu,
+                        .accumulate = c.accumulate};
+  const Tensor a = random_tensor({spec.m * spec.k}), b = random_tensor({spec.k * spec.n}),
+               bias = random_tensor({spec.n});
   const Tensor init = random_tensor({spec.m * spec.n});
   Tensor got = init.clone(), want = init.clone();
   Matmul mm;
@@ -67,15 +74,16 @@ TEST_P(EltwiseVsReference, ForwardAndBackwardAgree) {
   e.backward(act, n, backward_uses_output(act.kind) ? y.f32() : x.f32(), dy.f32(), dx.f32());
   for (int64_t i = 0; i < n; ++i) {
     const float xi = x.f32()[i];
-    EXPECT_NEAR(y.f32()[i], activation_reference(act.kind, act.alpha, xi), 1e-5f) << GetParam() << " at " << xi;
+    EXPECT_NEAR(y.f32()[i], activation_reference(act.kind, act.alpha, xi), 1e-5f)
+        << GetParam() << " at " << xi;
     EXPECT_NEAR(dx.f32()[i], dy.f32()[i] * activation_derivative_reference(act.kind, act.alpha, xi), 1e-4f)
         << GetParam() << " at " << xi;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(All, EltwiseVsReference,
-                         ::testing::Values("relu", "sigmoid", "tanh", "elu", "leaky_relu", "gelu", "swish", "softplus",
-                                           "selu"));
+                         ::testing::Values("relu", "sigmoid", "tanh", "elu", "leaky_relu", "gelu", "swish",
+                                           "softplus", "selu"));
 
 TEST(SoftmaxVsReference, ForwardAgreesAndRowsSumToOne) {
   set_seed(13);

@@ -326,5 +326,29 @@ TEST(SequentialEndToEnd, FashionMnistSubsetLearns) {
   EXPECT_GT(m.evaluate(xt, yt, {.verbose = 0}).at("accuracy"), 0.78);
 }
 
+// A small convnet learns Fashion-MNIST: the convolution, pooling and flatten layers train end to end.
+TEST(SequentialEndToEnd, SmallConvnetOnFashionMnistSubsetLearns) {
+  const std::string dir = datasets::fashion_mnist::default_dir();
+  if (!std::filesystem::exists(dir + "/train-images-idx3-ubyte.gz") &&
+      !std::filesystem::exists(dir + "/train-images-idx3-ubyte")) {
+    GTEST_SKIP() << "Fashion-MNIST not installed in " << dir;
+  }
+  set_seed(12);
+  auto [train, test] = datasets::fashion_mnist::load();
+  const Tensor x = (train.images.rows(0, 4000) / 255.0f).reshape({-1, 28, 28, 1});
+  const Tensor xt = (test.images.rows(0, 1000) / 255.0f).reshape({-1, 28, 28, 1});
+  Sequential m;
+  m.add(L::Conv2D({.filters = 8, .kernel_size = {3}, .activation = "relu", .input_shape = {28, 28, 1}}));
+  m.add(L::MaxPooling2D());
+  m.add(L::Conv2D({.filters = 16, .kernel_size = {3}, .padding = "same", .activation = "relu"}));
+  m.add(L::MaxPooling2D());
+  m.add(L::Flatten());
+  m.add(L::Dense({.units = 10, .activation = "softmax"}));
+  EXPECT_EQ(m.output_shape(), (Shape{10}));
+  m.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
+  m.fit(x, train.labels.rows(0, 4000), {.batch_size = 32, .epochs = 3, .verbose = 0});
+  EXPECT_GT(m.evaluate(xt, test.labels.rows(0, 1000), {.verbose = 0}).at("accuracy"), 0.77);
+}
+
 }  // namespace
 }  // namespace soma

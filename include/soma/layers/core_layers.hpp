@@ -19,7 +19,8 @@ struct ActivationOptions {
 
 class Activation final : public Layer {
  public:
-  explicit Activation(const std::string& activation) : Activation(ActivationOptions{.activation = activation}) {}
+  explicit Activation(const std::string& activation)
+      : Activation(ActivationOptions{.activation = activation}) {}
   explicit Activation(ActivationOptions options);
   std::string type() const override { return "Activation"; }
   Shape output_shape(const Shape& input_shape) const override { return input_shape; }
@@ -60,7 +61,8 @@ struct ReshapeOptions {
 // keras.layers.Reshape: the same values, row-major, in another per-sample shape.
 class Reshape final : public Layer {
  public:
-  explicit Reshape(std::vector<int64_t> target_shape) : Reshape(ReshapeOptions{.target_shape = std::move(target_shape)}) {}
+  explicit Reshape(std::vector<int64_t> target_shape)
+      : Reshape(ReshapeOptions{.target_shape = std::move(target_shape)}) {}
   explicit Reshape(ReshapeOptions options);
   std::string type() const override { return "Reshape"; }
   Shape output_shape(const Shape& input_shape) const override;

@@ -37,7 +37,8 @@ class BatchNormalization final : public Layer {
 
  private:
   BatchNormalizationOptions options_;
-  autograd::Variable *gamma_ = nullptr, *beta_ = nullptr, *moving_mean_ = nullptr, *moving_variance_ = nullptr;
+  autograd::Variable *gamma_ = nullptr, *beta_ = nullptr, *moving_mean_ = nullptr,
+                     *moving_variance_ = nullptr;
   autograd::BatchNormOp op_;
 };
 

@@ -36,12 +36,14 @@ class Pooling2D : public Layer {
 
 class MaxPooling2D final : public Pooling2D {
  public:
-  explicit MaxPooling2D(Pooling2DOptions options = {}) : Pooling2D("max_pooling2d", std::move(options), true) {}
+  explicit MaxPooling2D(Pooling2DOptions options = {})
+      : Pooling2D("max_pooling2d", std::move(options), true) {}
 };
 
 class AveragePooling2D final : public Pooling2D {
  public:
-  explicit AveragePooling2D(Pooling2DOptions options = {}) : Pooling2D("average_pooling2d", std::move(options), false) {}
+  explicit AveragePooling2D(Pooling2DOptions options = {})
+      : Pooling2D("average_pooling2d", std::move(options), false) {}
 };
 
 struct Pooling1DOptions {

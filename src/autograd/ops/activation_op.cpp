@@ -21,7 +21,8 @@ Variable& ActivationOp::forward(Tape* tape, Variable& x, const activations::Acti
   const Shape& s = x.value.shape();
   out.value.resize(s);
   if (act.kind == Kind::softmax) {
-    if (s.rank() < 1) throw ShapeError("softmax: expected at least one dimension, received shape " + s.str() + ".");
+    if (s.rank() < 1)
+      throw ShapeError("softmax: expected at least one dimension, received shape " + s.str() + ".");
     const int64_t cols = s[-1];
     softmax_->forward(s.numel() / cols, cols, x.value.f32(), out.value.f32());
   } else {

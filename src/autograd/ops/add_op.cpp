@@ -6,7 +6,8 @@ namespace soma::autograd {
 
 Variable& AddOp::forward(Tape* tape, Variable& a, Variable& b) {
   if (a.value.shape() != b.value.shape()) {
-    throw ShapeError("AddOp: cannot add shapes " + a.value.shape().str() + " and " + b.value.shape().str() + ".");
+    throw ShapeError("AddOp: cannot add shapes " + a.value.shape().str() + " and " + b.value.shape().str() +
+                     ".");
   }
   a_ = &a;
   b_ = &b;

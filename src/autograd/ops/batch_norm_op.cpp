@@ -4,8 +4,9 @@
 
 namespace soma::autograd {
 
-Variable& BatchNormOp::forward(Tape* tape, Variable& x, Variable* gamma, Variable* beta, Variable& moving_mean,
-                               Variable& moving_variance, const BatchNormParams& p, bool training) {
+Variable& BatchNormOp::forward(Tape* tape, Variable& x, Variable* gamma, Variable* beta,
+                               Variable& moving_mean, Variable& moving_variance, const BatchNormParams& p,
+                               bool training) {
   const Shape& s = x.value.shape();
   const int64_t c = s[-1], rows = s.numel() / c;
   mean_.resize(static_cast<size_t>(c));
@@ -13,8 +14,10 @@ Variable& BatchNormOp::forward(Tape* tape, Variable& x, Variable* gamma, Variabl
   const float* xv = x.value.f32();
   if (training) {
     if (rows < 2) {
-      throw ValueError("BatchNormalization: training needs more than one value per channel to compute a variance, "
-                       "received shape " + s.str() + ".");
+      throw ValueError(
+          "BatchNormalization: training needs more than one value per channel to compute a variance, "
+          "received shape " +
+          s.str() + ".");
     }
     sum_.assign(static_cast<size_t>(c), 0.0);
     sum2_.assign(static_cast<size_t>(c), 0.0);
@@ -63,7 +66,8 @@ Variable& BatchNormOp::forward(Tape* tape, Variable& x, Variable* gamma, Variabl
   gamma_ = gamma;
   beta_ = beta;
   training_ = training;
-  finish_forward(tape, out, x.requires_grad || (gamma && gamma->requires_grad) || (beta && beta->requires_grad));
+  finish_forward(tape, out,
+                 x.requires_grad || (gamma && gamma->requires_grad) || (beta && beta->requires_grad));
   return out;
 }
 

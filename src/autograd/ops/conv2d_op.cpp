@@ -28,24 +28,37 @@ void same_padding(int64_t in, int64_t k, int64_t stride, int64_t dilation, int64
 }
 }  // namespace
 
-Variable& Conv2DOp::forward(Tape* tape, Variable& x, Variable& kernel, Variable* bias, const Conv2DGeometry& g,
-                            bool fuse_relu) {
+Variable& Conv2DOp::forward(Tape* tape, Variable& x, Variable& kernel, Variable* bias,
+                            const Conv2DGeometry& g, bool fuse_relu) {
   const Shape& xs = x.value.shape();
   const Shape& ks = kernel.value.shape();
   if (xs.rank() != 4 || ks.rank() != 4 || xs[3] != ks[2]) {
     throw ShapeError("Conv2DOp: expected x (N, H, W, " + std::to_string(ks.rank() == 4 ? ks[2] : -1) +
                      ") for a kernel of shape " + ks.str() + ", received x of shape " + xs.str() + ".");
   }
-  kernels::ConvSpec s{.n = xs[0], .h = xs[1], .w = xs[2], .c = xs[3], .o = ks[3], .kh = ks[0], .kw = ks[1],
-                      .sh = g.sh, .sw = g.sw, .dh = g.dh, .dw = g.dw, .bias = bias != nullptr, .relu = fuse_relu};
+  kernels::ConvSpec s{.n = xs[0],
+                      .h = xs[1],
+                      .w = xs[2],
+                      .c = xs[3],
+                      .o = ks[3],
+                      .kh = ks[0],
+                      .kw = ks[1],
+                      .sh = g.sh,
+                      .sw = g.sw,
+                      .dh = g.dh,
+                      .dw = g.dw,
+                      .bias = bias != nullptr,
+                      .relu = fuse_relu};
   if (g.same) {
     same_padding(s.h, s.kh, s.sh, s.dh, s.pt, s.pb);
     same_padding(s.w, s.kw, s.sw, s.dw, s.pl, s.pr);
   }
-  if (s.oh() <= 0 || s.ow() <= 0 || s.h + s.pt + s.pb < (s.kh - 1) * s.dh + 1 || s.w + s.pl + s.pr < (s.kw - 1) * s.dw + 1) {
-    throw ShapeError("Conv2DOp: a " + std::to_string(s.kh) + "x" + std::to_string(s.kw) + " kernel (dilation " +
-                     std::to_string(s.dh) + "x" + std::to_string(s.dw) + ") does not fit an input of " +
-                     std::to_string(s.h) + "x" + std::to_string(s.w) + " with valid padding.");
+  if (s.oh() <= 0 || s.ow() <= 0 || s.h + s.pt + s.pb < (s.kh - 1) * s.dh + 1 ||
+      s.w + s.pl + s.pr < (s.kw - 1) * s.dw + 1) {
+    throw ShapeError("Conv2DOp: a " + std::to_string(s.kh) + "x" + std::to_string(s.kw) +
+                     " kernel (dilation " + std::to_string(s.dh) + "x" + std::to_string(s.dw) +
+                     ") does not fit an input of " + std::to_string(s.h) + "x" + std::to_string(s.w) +
+                     " with valid padding.");
   }
   static_cast<kernels::ConvSpec&>(*spec_) = s;
   out.value.resize(Shape{s.n, s.oh(), s.ow(), s.o});
@@ -72,7 +85,8 @@ void Conv2DOp::backward(Tape& tape) {
                     [&](Tensor& dk) { conv_->backward_weights(s, x_->value.f32(), g, dk.f32()); });
   }
   if (x_->requires_grad) {
-    tape.write_grad(*x_, scratch_, [&](Tensor& dx) { conv_->backward_data(s, g, kernel_->value.f32(), dx.f32()); });
+    tape.write_grad(*x_, scratch_,
+                    [&](Tensor& dx) { conv_->backward_data(s, g, kernel_->value.f32(), dx.f32()); });
   }
 }
 

@@ -21,8 +21,15 @@ int64_t Pool2DOp::output_extent(int64_t in, int64_t k, int64_t stride, bool same
 Variable& Pool2DOp::forward(Tape* tape, Variable& x, const Pool2DGeometry& g) {
   const Shape& xs = x.value.shape();
   if (xs.rank() != 4) throw ShapeError("Pool2DOp: expected x (N, H, W, C), received shape " + xs.str() + ".");
-  kernels::PoolSpec s{.n = xs[0], .h = xs[1], .w = xs[2], .c = xs[3], .kh = g.kh, .kw = g.kw, .sh = g.sh,
-                      .sw = g.sw, .max = g.max};
+  kernels::PoolSpec s{.n = xs[0],
+                      .h = xs[1],
+                      .w = xs[2],
+                      .c = xs[3],
+                      .kh = g.kh,
+                      .kw = g.kw,
+                      .sh = g.sh,
+                      .sw = g.sw,
+                      .max = g.max};
   if (g.same) {
     const auto pad = [](int64_t in, int64_t k, int64_t stride, int64_t& before, int64_t& after) {
       const int64_t total = std::max<int64_t>(0, ((in + stride - 1) / stride - 1) * stride + k - in);

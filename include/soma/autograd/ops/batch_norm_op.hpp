@@ -1,7 +1,8 @@
 #pragma once
 // Batch normalisation over the last axis (channels-last), as keras.layers.BatchNormalization:
 //   training:  y = gamma * (x - mean_b) / sqrt(var_b + epsilon) + beta, with the batch's mean and (biased)
-//              variance over every axis but the last; then moving = moving * momentum + batch * (1 - momentum)
+//              variance over every axis but the last; then moving = moving * momentum + batch * (1 -
+//              momentum)
 //   inference: the same with the moving mean and variance.
 // gamma or beta may be absent (scale = false, center = false).
 #include <vector>
@@ -25,8 +26,8 @@ class BatchNormOp final : public Node {
  private:
   Variable *x_ = nullptr, *gamma_ = nullptr, *beta_ = nullptr;
   bool training_ = false;
-  std::vector<float> mean_, inv_std_;     // the statistics the latest forward normalised with
-  std::vector<double> sum_, sum2_;        // per-channel accumulators, reused
+  std::vector<float> mean_, inv_std_;  // the statistics the latest forward normalised with
+  std::vector<double> sum_, sum2_;     // per-channel accumulators, reused
   Tensor scratch_;
 };
 

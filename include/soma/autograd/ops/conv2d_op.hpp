@@ -14,7 +14,7 @@ namespace soma::autograd {
 struct Conv2DGeometry {
   int64_t sh = 1, sw = 1;  // strides
   int64_t dh = 1, dw = 1;  // dilation rates
-  bool same = false;       // "same" padding (TensorFlow's split: the odd pixel goes bottom/right), else "valid"
+  bool same = false;  // "same" padding (TensorFlow's split: the odd pixel goes bottom/right), else "valid"
 };
 
 class Conv2DOp final : public Node {

@@ -1,0 +1,140 @@
+// The oneDNN convolution and pooling kernels against their naive references, over every geometry the
+// layers can ask for: strides, padding (including TensorFlow's asymmetric "same"), dilation, bias, relu.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "kernels/convolution.hpp"
+#include "kernels/pooling.hpp"
+#include "support/gradcheck.hpp"
+
+namespace soma::kernels {
+namespace {
+
+using soma::testing::random_tensor;
+
+void expect_close(const Tensor& got, const Tensor& want, float tol) {
+  ASSERT_EQ(got.numel(), want.numel());
+  for (int64_t i = 0; i < got.numel(); ++i) {
+    ASSERT_NEAR(got.f32()[i], want.f32()[i], tol * (1.0f + std::fabs(want.f32()[i]))) << "element " << i;
+  }
+}
+
+class ConvVsReference : public ::testing::TestWithParam<ConvSpec> {};
+
+TEST_P(ConvVsReference, ForwardAgrees) {
+  const ConvSpec s = GetParam();
+  set_seed(21);
+  const Tensor x = random_tensor({s.n, s.h, s.w, s.c}), k = random_tensor({s.kh, s.kw, s.c, s.o});
+  const Tensor b = random_tensor({s.o});
+  Tensor got = Tensor::empty({s.n, s.oh(), s.ow(), s.o}), want = Tensor::empty({s.n, s.oh(), s.ow(), s.o});
+  Convolution conv;
+  conv.forward(s, x.f32(), k.f32(), b.f32(), got.f32());
+  conv2d_reference(s, x.f32(), k.f32(), b.f32(), want.f32());
+  expect_close(got, want, 1e-4f);
+}
+
+// Backward data and weights against the reference through the adjoint identity
+// <conv(x, k), dy> = <x, dx(dy)> = <k, dk(dy)>, which holds for any x, k, dy.
+TEST_P(ConvVsReference, BackwardIsTheAdjointOfForward) {
+  ConvSpec s = GetParam();
+  s.bias = false;
+  s.relu = false;
+  set_seed(22);
+  const Tensor x = random_tensor({s.n, s.h, s.w, s.c}), k = random_tensor({s.kh, s.kw, s.c, s.o});
+  const Tensor dy = random_tensor({s.n, s.oh(), s.ow(), s.o});
+  Tensor y = Tensor::empty(dy.shape()), dx = Tensor::empty(x.shape()), dk = Tensor::empty(k.shape());
+  conv2d_reference(s, x.f32(), k.f32(), nullptr, y.f32());
+  Convolution conv;
+  conv.backward_data(s, dy.f32(), k.f32(), dx.f32());
+  conv.backward_weights(s, x.f32(), dy.f32(), dk.f32());
+  auto dot = [](const Tensor& a, const Tensor& b) {
+    double acc = 0.0;
+    for (int64_t i = 0; i < a.numel(); ++i) acc += static_cast<double>(a.f32()[i]) * b.f32()[i];
+    return acc;
+  };
+  const double ydy = dot(y, dy);
+  EXPECT_NEAR(dot(x, dx), ydy, 1e-3 * (1.0 + std::fabs(ydy)));
+  EXPECT_NEAR(dot(k, dk), ydy, 1e-3 * (1.0 + std::fabs(ydy)));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Geometries, ConvVsReference,
+    ::testing::Values(
+        ConvSpec{.n = 2, .h = 7, .w = 6, .c = 3, .o = 4, .kh = 3, .kw = 3, .bias = true},
+        ConvSpec{.n = 2, .h = 7, .w = 6, .c = 3, .o = 4, .kh = 3, .kw = 3, .bias = true, .relu = true},
+        ConvSpec{.n = 1, .h = 8, .w = 9, .c = 2, .o = 5, .kh = 3, .kw = 2, .sh = 2, .sw = 3},
+        ConvSpec{.n = 2, .h = 9, .w = 9, .c = 2, .o = 3, .kh = 3, .kw = 3, .dh = 2, .dw = 2},
+        // "same" with stride 2 on an even size: TensorFlow pads 0 before, 1 after.
+        ConvSpec{.n = 2,
+                 .h = 6,
+                 .w = 6,
+                 .c = 2,
+                 .o = 3,
+                 .kh = 3,
+                 .kw = 3,
+                 .sh = 2,
+                 .sw = 2,
+                 .pt = 0,
+                 .pl = 0,
+                 .pb = 1,
+                 .pr = 1,
+                 .bias = true},
+        ConvSpec{
+            .n = 1, .h = 5, .w = 5, .c = 4, .o = 2, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1, .pr = 1}));
+
+class PoolVsReference : public ::testing::TestWithParam<PoolSpec> {};
+
+TEST_P(PoolVsReference, ForwardAgreesAndBackwardRoutesTheGradient) {
+  const PoolSpec s = GetParam();
+  set_seed(23);
+  const Tensor x = random_tensor({s.n, s.h, s.w, s.c});
+  Tensor got = Tensor::empty({s.n, s.oh(), s.ow(), s.c}), want = Tensor::empty({s.n, s.oh(), s.ow(), s.c});
+  Pooling pool;
+  pool.forward(s, x.f32(), got.f32());
+  pool2d_reference(s, x.f32(), want.f32());
+  expect_close(got, want, 1e-6f);
+  // Pooling is linear in x for a fixed argmax (max) or always (average): <pool(x), dy> = <x, dx(dy)>.
+  const Tensor dy = random_tensor(got.shape());
+  Tensor dx = Tensor::empty(x.shape());
+  pool.backward(s, dy.f32(), dx.f32());
+  double lhs = 0.0, rhs = 0.0;
+  for (int64_t i = 0; i < got.numel(); ++i) lhs += static_cast<double>(got.f32()[i]) * dy.f32()[i];
+  for (int64_t i = 0; i < x.numel(); ++i) rhs += static_cast<double>(x.f32()[i]) * dx.f32()[i];
+  EXPECT_NEAR(lhs, rhs, 1e-4 * (1.0 + std::fabs(lhs)));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Geometries, PoolVsReference,
+    ::testing::Values(PoolSpec{.n = 2, .h = 6, .w = 6, .c = 3},
+                      PoolSpec{.n = 2, .h = 7, .w = 7, .c = 3},  // floor: last row dropped
+                      PoolSpec{.n = 2, .h = 6, .w = 6, .c = 3, .max = false},
+                      PoolSpec{.n = 1,
+                               .h = 7,
+                               .w = 5,
+                               .c = 2,
+                               .kh = 3,
+                               .kw = 3,
+                               .sh = 2,
+                               .sw = 2,
+                               .pt = 1,
+                               .pl = 1,
+                               .pb = 1,
+                               .pr = 1,
+                               .max = false},
+                      PoolSpec{.n = 1,
+                               .h = 5,
+                               .w = 5,
+                               .c = 2,
+                               .kh = 2,
+                               .kw = 2,
+                               .sh = 2,
+                               .sw = 2,
+                               .pt = 0,
+                               .pl = 0,
+                               .pb = 1,
+                               .pr = 1},
+                      PoolSpec{.n = 2, .h = 4, .w = 6, .c = 3, .kh = 4, .kw = 6, .sh = 1, .sw = 1}));
+
+}  // namespace
+}  // namespace soma::kernels
