@@ -40,10 +40,14 @@ Convolution::Entry& Convolution::lookup(const ConvSpec& s) {
   const int64_t macs = s.n * s.oh() * s.ow() * s.o * s.c * s.kh * s.kw;
   const bool serial = macs < kSerialMacs;
   const SerialScope scope(serial);
-  const dnnl::memory::desc src({s.n, s.c, s.h, s.w}, dt::f32, tag::nhwc);
+  const dt operand = s.bf16 ? dt::bf16 : dt::f32;
+  const dnnl::memory::desc src({s.n, s.c, s.h, s.w}, operand, tag::nhwc);
+  const dnnl::memory::desc diff_src({s.n, s.c, s.h, s.w}, dt::f32, tag::nhwc);
   const dnnl::memory::desc dst({s.n, s.o, s.oh(), s.ow()}, dt::f32, tag::nhwc);
+  const dnnl::memory::desc diff_dst({s.n, s.o, s.oh(), s.ow()}, operand, tag::nhwc);
   const dnnl::memory::desc user_w({s.o, s.c, s.kh, s.kw}, dt::f32, tag::hwio);
-  const dnnl::memory::desc any_w({s.o, s.c, s.kh, s.kw}, dt::f32, tag::any);
+  const dnnl::memory::desc any_w({s.o, s.c, s.kh, s.kw}, operand, tag::any);
+  const dnnl::memory::desc any_diff_w({s.o, s.c, s.kh, s.kw}, dt::f32, tag::any);
   const dnnl::memory::desc bias = s.bias ? dnnl::memory::desc({s.o}, dt::f32, tag::a) : dnnl::memory::desc();
   const dims strides{s.sh, s.sw}, dilates{s.dh - 1, s.dw - 1}, pad_l{s.pt, s.pl}, pad_r{s.pb, s.pr};
 
@@ -55,11 +59,11 @@ Convolution::Entry& Convolution::lookup(const ConvSpec& s) {
                                            dnnl::algorithm::convolution_direct, src, any_w, bias, dst,
                                            strides, dilates, pad_l, pad_r);
   const dnnl::convolution_forward::primitive_desc fpd(fd, attr, cpu_engine());
-  const dnnl::convolution_backward_data::desc bd(dnnl::algorithm::convolution_direct, src, any_w, dst,
-                                                 strides, dilates, pad_l, pad_r);
+  const dnnl::convolution_backward_data::desc bd(dnnl::algorithm::convolution_direct, diff_src, any_w,
+                                                 diff_dst, strides, dilates, pad_l, pad_r);
   const dnnl::convolution_backward_data::primitive_desc bpd(bd, cpu_engine(), fpd);
-  const dnnl::convolution_backward_weights::desc wd(dnnl::algorithm::convolution_direct, src, any_w, dst,
-                                                    strides, dilates, pad_l, pad_r);
+  const dnnl::convolution_backward_weights::desc wd(dnnl::algorithm::convolution_direct, src, any_diff_w,
+                                                    diff_dst, strides, dilates, pad_l, pad_r);
   const dnnl::convolution_backward_weights::primitive_desc wpd(wd, cpu_engine(), fpd);
 
   Entry e;
@@ -70,16 +74,16 @@ Convolution::Entry& Convolution::lookup(const ConvSpec& s) {
   e.fwd.bind(DNNL_ARG_DST, dst);
   if (s.bias) e.fwd.bind(DNNL_ARG_BIAS, bias);
   e.bwd_data = BoundPrimitive(dnnl::convolution_backward_data(bpd), serial);
-  e.bwd_data.bind(DNNL_ARG_DIFF_DST, dst);
+  e.bwd_data.bind(DNNL_ARG_DIFF_DST, diff_dst);
   e.bwd_data.bind(DNNL_ARG_WEIGHTS, bpd.weights_desc());
-  e.bwd_data.bind(DNNL_ARG_DIFF_SRC, src);
+  e.bwd_data.bind(DNNL_ARG_DIFF_SRC, diff_src);
   e.bwd_weights = BoundPrimitive(dnnl::convolution_backward_weights(wpd), serial);
   e.bwd_weights.bind(DNNL_ARG_SRC, src);
-  e.bwd_weights.bind(DNNL_ARG_DIFF_DST, dst);
+  e.bwd_weights.bind(DNNL_ARG_DIFF_DST, diff_dst);
   e.bwd_weights.bind(DNNL_ARG_DIFF_WEIGHTS, wpd.diff_weights_desc());
 
   const auto buffer = [](const dnnl::memory::desc& md) {
-    return Tensor::empty(Shape{static_cast<int64_t>(md.get_size() / sizeof(float))});
+    return Tensor::empty(Shape{static_cast<int64_t>(md.get_size())}, DType::uint8);
   };
   if ((e.fwd_reorder = fpd.weights_desc() != user_w)) {
     e.to_fwd_weights = make_reorder(user_w, fpd.weights_desc());
@@ -97,15 +101,15 @@ Convolution::Entry& Convolution::lookup(const ConvSpec& s) {
   return cache_.back();
 }
 
-void Convolution::forward(const ConvSpec& spec, const float* x, const float* kernel, const float* bias,
+void Convolution::forward(const ConvSpec& spec, const void* x, const float* kernel, const float* bias,
                           float* y) {
   Entry& e = lookup(spec);
-  const float* w = kernel;
+  const void* w = kernel;
   if (e.fwd_reorder) {
     e.to_fwd_weights.set(0, kernel);
-    e.to_fwd_weights.set(1, e.fwd_weights.f32());
+    e.to_fwd_weights.set(1, e.fwd_weights.data<uint8_t>());
     e.to_fwd_weights.run();
-    w = e.fwd_weights.f32();
+    w = e.fwd_weights.data<uint8_t>();
   }
   e.fwd.set(0, x);
   e.fwd.set(1, w);
@@ -114,14 +118,14 @@ void Convolution::forward(const ConvSpec& spec, const float* x, const float* ker
   e.fwd.run();
 }
 
-void Convolution::backward_data(const ConvSpec& spec, const float* dy, const float* kernel, float* dx) {
+void Convolution::backward_data(const ConvSpec& spec, const void* dy, const float* kernel, float* dx) {
   Entry& e = lookup(spec);
-  const float* w = kernel;
+  const void* w = kernel;
   if (e.bwd_reorder) {
     e.to_bwd_weights.set(0, kernel);
-    e.to_bwd_weights.set(1, e.bwd_weights_buf.f32());
+    e.to_bwd_weights.set(1, e.bwd_weights_buf.data<uint8_t>());
     e.to_bwd_weights.run();
-    w = e.bwd_weights_buf.f32();
+    w = e.bwd_weights_buf.data<uint8_t>();
   }
   e.bwd_data.set(0, dy);
   e.bwd_data.set(1, w);
@@ -129,14 +133,14 @@ void Convolution::backward_data(const ConvSpec& spec, const float* dy, const flo
   e.bwd_data.run();
 }
 
-void Convolution::backward_weights(const ConvSpec& spec, const float* x, const float* dy, float* dkernel) {
+void Convolution::backward_weights(const ConvSpec& spec, const void* x, const void* dy, float* dkernel) {
   Entry& e = lookup(spec);
   e.bwd_weights.set(0, x);
   e.bwd_weights.set(1, dy);
-  e.bwd_weights.set(2, e.diff_reorder ? e.diff_weights.f32() : dkernel);
+  e.bwd_weights.set(2, e.diff_reorder ? static_cast<void*>(e.diff_weights.data<uint8_t>()) : dkernel);
   e.bwd_weights.run();
   if (e.diff_reorder) {
-    e.from_diff_weights.set(0, e.diff_weights.f32());
+    e.from_diff_weights.set(0, e.diff_weights.data<uint8_t>());
     e.from_diff_weights.set(1, dkernel);
     e.from_diff_weights.run();
   }

@@ -14,6 +14,11 @@ void check_common(const std::string& who, int64_t filters, const std::string& ke
   initializers::check_name(bias_init);
 }
 
+bool uses_bf16(const std::string& dtype) {
+  const auto policy = dtype.empty() ? mixed_precision::global_policy() : mixed_precision::parse(dtype);
+  return policy == mixed_precision::Policy::mixed_bfloat16;
+}
+
 // Keras refuses strides > 1 together with dilation > 1.
 void check_strides_dilation(const std::string& who, int64_t sh, int64_t sw, int64_t dh, int64_t dw) {
   if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1)) {
@@ -25,7 +30,8 @@ void check_strides_dilation(const std::string& who, int64_t sh, int64_t sw, int6
 Conv2D::Conv2D(Conv2DOptions options)
     : Layer("conv2d", options.name, options.input_shape),
       options_(std::move(options)),
-      activation_(activations::get(options_.activation)) {
+      activation_(activations::get(options_.activation)),
+      bf16_(uses_bf16(options_.dtype)) {
   check_common(who(), options_.filters, options_.kernel_initializer, options_.bias_initializer);
   kernel_size_ = detail::pair_arg(options_.kernel_size, who(), "kernel_size");
   const auto strides = detail::pair_arg(options_.strides, who(), "strides");
@@ -65,14 +71,15 @@ void Conv2D::build_weights(const Shape& in) {
 
 autograd::Variable& Conv2D::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
   const bool fuse = activation_.kind == activations::Kind::relu;
-  autograd::Variable& z = conv_.forward(tape, x, *kernel_, bias_, geometry_, fuse);
+  autograd::Variable& z = conv_.forward(tape, x, *kernel_, bias_, geometry_, fuse, bf16_);
   return fuse ? z : act_.forward(tape, z, activation_);
 }
 
 Conv1D::Conv1D(Conv1DOptions options)
     : Layer("conv1d", options.name, options.input_shape),
       options_(std::move(options)),
-      activation_(activations::get(options_.activation)) {
+      activation_(activations::get(options_.activation)),
+      bf16_(uses_bf16(options_.dtype)) {
   check_common(who(), options_.filters, options_.kernel_initializer, options_.bias_initializer);
   kernel_size_ = detail::single_arg(options_.kernel_size, who(), "kernel_size");
   const int64_t stride = detail::single_arg(options_.strides, who(), "strides");
@@ -109,7 +116,7 @@ autograd::Variable& Conv1D::forward(autograd::Tape* tape, autograd::Variable& x,
   const Shape& k = kernel_->value.shape();
   autograd::Variable& k2 = kernel_view_.forward(tape, *kernel_, Shape{1, k[0], k[1], k[2]});
   const bool fuse = activation_.kind == activations::Kind::relu;
-  autograd::Variable& y2 = conv_.forward(tape, x2, k2, bias_, geometry_, fuse);
+  autograd::Variable& y2 = conv_.forward(tape, x2, k2, bias_, geometry_, fuse, bf16_);
   const Shape& ys = y2.value.shape();
   autograd::Variable& y = out_view_.forward(tape, y2, Shape{ys[0], ys[2], ys[3]});
   return fuse ? y : act_.forward(tape, y, activation_);

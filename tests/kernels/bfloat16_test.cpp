@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels/convert.hpp"
+#include "kernels/convolution.hpp"
 #include "kernels/linear_backward.hpp"
 #include "kernels/matmul.hpp"
 #include "support/gradcheck.hpp"
@@ -89,6 +90,43 @@ INSTANTIATE_TEST_SUITE_P(Layouts, Bf16MatmulVsReference,
                                            Bf16MatmulCase{true, false, false, false, true},
                                            Bf16MatmulCase{false, true, false, false, true},
                                            Bf16MatmulCase{false, false, true, true, false}));
+
+// bf16 convolution: forward against the reference on bfloat16-rounded operands; backward through the adjoint
+// identity, which holds exactly for the rounded operands up to float32 accumulation.
+TEST(Bf16Convolution, ForwardAndBackwardAgree) {
+  for (const bool same : {false, true}) {
+    set_seed(13);
+    ConvSpec s{.n = 2, .h = 9, .w = 8, .c = 5, .o = 6, .kh = 3, .kw = 3, .bias = true, .bf16 = true};
+    if (same) s.pt = s.pl = s.pb = s.pr = 1;
+    const Tensor x16 = random_tensor({s.n, s.h, s.w, s.c}).astype(DType::bfloat16);
+    const Tensor k = random_tensor({s.kh, s.kw, s.c, s.o}).astype(DType::bfloat16).astype(DType::float32);
+    const Tensor b = random_tensor({s.o});
+    const Tensor x = x16.astype(DType::float32);
+    Tensor got = Tensor::empty({s.n, s.oh(), s.ow(), s.o}), want = got.clone();
+    Convolution conv;
+    conv.forward(s, x16.data<bfloat16>(), k.f32(), b.f32(), got.f32());
+    ConvSpec f32 = s;
+    f32.bf16 = false;
+    conv2d_reference(f32, x.f32(), k.f32(), b.f32(), want.f32());
+    for (int64_t i = 0; i < got.numel(); ++i) ASSERT_NEAR(got.f32()[i], want.f32()[i], 1e-4f) << i;
+
+    const Tensor dy16 = random_tensor(got.shape()).astype(DType::bfloat16);
+    const Tensor dy = dy16.astype(DType::float32);
+    Tensor dx = Tensor::empty(x.shape()), dk = Tensor::empty(k.shape()), y = Tensor::empty(got.shape());
+    conv.backward_data(s, dy16.data<bfloat16>(), k.f32(), dx.f32());
+    conv.backward_weights(s, x16.data<bfloat16>(), dy16.data<bfloat16>(), dk.f32());
+    f32.bias = false;
+    conv2d_reference(f32, x.f32(), k.f32(), nullptr, y.f32());
+    auto dot = [](const Tensor& a, const Tensor& c) {
+      double acc = 0.0;
+      for (int64_t i = 0; i < a.numel(); ++i) acc += static_cast<double>(a.f32()[i]) * c.f32()[i];
+      return acc;
+    };
+    const double ydy = dot(y, dy);
+    EXPECT_NEAR(dot(x, dx), ydy, 1e-3 * (1.0 + std::fabs(ydy)));
+    EXPECT_NEAR(dot(k, dk), ydy, 1e-3 * (1.0 + std::fabs(ydy)));
+  }
+}
 
 // The fused pass against its three separate steps, serial and parallel sizes, with and without each part.
 TEST(LinearBackwardPointwise, MatchesSeparateSteps) {

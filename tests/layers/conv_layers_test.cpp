@@ -65,6 +65,42 @@ TEST(Conv2DLayer, KerasKernelLayoutAndNoBias) {
       EXPECT_EQ(y.f32()[(i * 3 + j) * 4 + 2], x.value.f32()[(i * 5 + j) * 2 + 1]);
 }
 
+// mixed_bfloat16 Conv2D computes what float32 computes, up to the rounding of its operands.
+TEST(Conv2DLayer, MixedBfloat16AgreesWithFloat32) {
+  set_seed(45);
+  L::Conv2D f32(
+      {.filters = 8, .kernel_size = {3}, .padding = "same", .activation = "relu", .dtype = "float32"});
+  L::Conv2D b16(
+      {.filters = 8, .kernel_size = {3}, .padding = "same", .activation = "relu", .dtype = "mixed_bfloat16"});
+  f32.build(Shape{6, 5, 4});
+  b16.build(Shape{6, 5, 4});
+  f32.kernel().value.copy_from(testing::random_tensor(f32.kernel().value.shape()));
+  f32.bias()->value.copy_from(testing::random_tensor(Shape{8}, -0.2f, 0.2f));
+  b16.kernel().value.copy_from(f32.kernel().value);
+  b16.bias()->value.copy_from(f32.bias()->value);
+  const Tensor x0 = testing::random_tensor({3, 6, 5, 4}), seed = testing::random_tensor({3, 6, 5, 8});
+  std::vector<float> results[2][3];
+  L::Conv2D* convs[] = {&f32, &b16};
+  for (int l = 0; l < 2; ++l) {
+    autograd::Variable x(x0.clone(), true);
+    autograd::Tape tape;
+    autograd::Variable& y = (*convs[l])(&tape, x, true);
+    tape.backward(y, seed);
+    results[l][0] = y.value.to_vector<float>();
+    results[l][1] = x.grad.to_vector<float>();
+    results[l][2] = convs[l]->kernel().grad.to_vector<float>();
+  }
+  for (int k = 0; k < 3; ++k) {
+    double err = 0, scale = 0;
+    for (size_t i = 0; i < results[0][k].size(); ++i) {
+      err = std::max(err, static_cast<double>(std::fabs(results[0][k][i] - results[1][k][i])));
+      scale = std::max(scale, static_cast<double>(std::fabs(results[0][k][i])));
+    }
+    EXPECT_LT(err, 2e-2 * scale) << k;
+    EXPECT_GT(err, 0.0) << k << ": bfloat16 was not used";
+  }
+}
+
 TEST(Conv1DLayer, HarnessValidSameStrided) {
   set_seed(41);
   L::Conv1D a({.filters = 4, .kernel_size = {3}, .activation = "relu"});

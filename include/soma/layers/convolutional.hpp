@@ -10,6 +10,7 @@
 #include "soma/autograd/ops/conv2d_op.hpp"
 #include "soma/autograd/ops/reshape_op.hpp"
 #include "soma/layers/layer.hpp"
+#include "soma/mixed_precision.hpp"
 
 namespace soma::layers {
 
@@ -25,6 +26,7 @@ struct Conv2DOptions {
   std::string bias_initializer = "zeros";
   std::vector<int64_t> input_shape = {};  // (height, width, channels) of a first layer
   std::string name = "";
+  std::string dtype = "";  // dtype policy; empty: mixed_precision::global_policy() at construction
 };
 
 class Conv2D final : public Layer {
@@ -45,6 +47,7 @@ class Conv2D final : public Layer {
   autograd::Conv2DGeometry geometry_;
   std::array<int64_t, 2> kernel_size_{};
   activations::Activation activation_;
+  bool bf16_ = false;
   autograd::Variable* kernel_ = nullptr;
   autograd::Variable* bias_ = nullptr;
   autograd::Conv2DOp conv_;
@@ -63,6 +66,7 @@ struct Conv1DOptions {
   std::string bias_initializer = "zeros";
   std::vector<int64_t> input_shape = {};  // (steps, channels) of a first layer
   std::string name = "";
+  std::string dtype = "";  // dtype policy; empty: mixed_precision::global_policy() at construction
 };
 
 // Runs as a Conv2D over a height of 1: the (steps, channels) input and the (k, in, filters) kernel are
@@ -83,6 +87,7 @@ class Conv1D final : public Layer {
   autograd::Conv2DGeometry geometry_;
   int64_t kernel_size_ = 0;
   activations::Activation activation_;
+  bool bf16_ = false;
   autograd::Variable* kernel_ = nullptr;
   autograd::Variable* bias_ = nullptr;
   autograd::ReshapeOp x_view_, kernel_view_, out_view_;

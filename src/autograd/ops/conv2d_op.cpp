@@ -1,5 +1,6 @@
 #include "soma/autograd/ops/conv2d_op.hpp"
 
+#include "kernels/convert.hpp"
 #include "kernels/convolution.hpp"
 #include "kernels/linear_backward.hpp"
 
@@ -29,7 +30,7 @@ void same_padding(int64_t in, int64_t k, int64_t stride, int64_t dilation, int64
 }  // namespace
 
 Variable& Conv2DOp::forward(Tape* tape, Variable& x, Variable& kernel, Variable* bias,
-                            const Conv2DGeometry& g, bool fuse_relu) {
+                            const Conv2DGeometry& g, bool fuse_relu, bool bf16) {
   const Shape& xs = x.value.shape();
   const Shape& ks = kernel.value.shape();
   if (xs.rank() != 4 || ks.rank() != 4 || xs[3] != ks[2]) {
@@ -48,7 +49,8 @@ Variable& Conv2DOp::forward(Tape* tape, Variable& x, Variable& kernel, Variable*
                       .dh = g.dh,
                       .dw = g.dw,
                       .bias = bias != nullptr,
-                      .relu = fuse_relu};
+                      .relu = fuse_relu,
+                      .bf16 = bf16};
   if (g.same) {
     same_padding(s.h, s.kh, s.sh, s.dh, s.pt, s.pb);
     same_padding(s.w, s.kw, s.sw, s.dw, s.pl, s.pr);
@@ -62,7 +64,13 @@ Variable& Conv2DOp::forward(Tape* tape, Variable& x, Variable& kernel, Variable*
   }
   static_cast<kernels::ConvSpec&>(*spec_) = s;
   out.value.resize(Shape{s.n, s.oh(), s.ow(), s.o});
-  conv_->forward(s, x.value.f32(), kernel.value.f32(), bias ? bias->value.f32() : nullptr, out.value.f32());
+  const void* xa = x.value.f32();
+  if (bf16) {
+    x16_.resize(xs, DType::bfloat16);
+    kernels::to_bfloat16(x.value.f32(), x16_.data<bfloat16>(), x.value.numel());
+    xa = x16_.data<bfloat16>();
+  }
+  conv_->forward(s, xa, kernel.value.f32(), bias ? bias->value.f32() : nullptr, out.value.f32());
   x_ = &x;
   kernel_ = &kernel;
   bias_ = bias;
@@ -78,15 +86,18 @@ void Conv2DOp::backward(Tape& tape) {
   // One pass over g (N*OH*OW rows of O): the fused relu's mask, in place, and the bias gradient.
   bool acc = false;
   Tensor* db = bias_ && bias_->requires_grad ? &tape.grad_target(*bias_, acc) : nullptr;
+  if (s.bf16) g16_.resize(out.grad.shape(), DType::bfloat16);
   kernels::linear_backward_pointwise(g, relu_ ? out.value.f32() : nullptr, s.n * s.oh() * s.ow(), s.o,
-                                     db ? db->f32() : nullptr, acc, nullptr);
+                                     db ? db->f32() : nullptr, acc, s.bf16 ? g16_.data<bfloat16>() : nullptr);
+  // With bf16, x16_ still holds the forward's operand: backward follows its forward.
+  const void* xa = s.bf16 ? static_cast<const void*>(x16_.data<bfloat16>()) : x_->value.f32();
+  const void* ga = s.bf16 ? static_cast<const void*>(g16_.data<bfloat16>()) : g;
   if (kernel_->requires_grad) {
-    tape.write_grad(*kernel_, scratch_,
-                    [&](Tensor& dk) { conv_->backward_weights(s, x_->value.f32(), g, dk.f32()); });
+    tape.write_grad(*kernel_, scratch_, [&](Tensor& dk) { conv_->backward_weights(s, xa, ga, dk.f32()); });
   }
   if (x_->requires_grad) {
     tape.write_grad(*x_, scratch_,
-                    [&](Tensor& dx) { conv_->backward_data(s, g, kernel_->value.f32(), dx.f32()); });
+                    [&](Tensor& dx) { conv_->backward_data(s, ga, kernel_->value.f32(), dx.f32()); });
   }
 }
 

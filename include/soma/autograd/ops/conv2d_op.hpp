@@ -24,8 +24,10 @@ class Conv2DOp final : public Node {
   Conv2DOp(Conv2DOp&&) noexcept;
   Conv2DOp& operator=(Conv2DOp&&) noexcept;
 
+  // With bf16 the three convolutions take bfloat16 copies of x and of the output gradient, and the
+  // kernel converted while reordered; accumulation, values and gradients stay float32 (mixed_bfloat16).
   Variable& forward(Tape* tape, Variable& x, Variable& kernel, Variable* bias, const Conv2DGeometry& geometry,
-                    bool fuse_relu);
+                    bool fuse_relu, bool bf16 = false);
   void backward(Tape& tape) override;
   Variable out;
 
@@ -40,6 +42,7 @@ class Conv2DOp final : public Node {
   struct Spec;
   std::unique_ptr<Spec> spec_;
   Tensor scratch_;
+  Tensor x16_, g16_;  // bfloat16 operands (bf16 only)
 };
 
 }  // namespace soma::autograd
