@@ -3,72 +3,23 @@
 // "same" ones).
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <map>
-#include <sstream>
-
 #include "soma/layers/convolutional.hpp"
 #include "soma/layers/normalization.hpp"
 #include "soma/layers/pooling.hpp"
+#include "support/reference_cases.hpp"
 
 namespace soma {
 namespace {
 
 namespace L = layers;
 
-struct Case {
-  std::string name;
-  std::map<std::string, std::string> options;
-  std::map<std::string, Tensor> tensors;
-};
-
-std::vector<Case> load_cases() {
-  std::ifstream in(std::string(SOMA_TEST_DATA_DIR) + "/conv_layers.txt");
-  EXPECT_TRUE(in) << "missing tests/reference/conv_layers.txt";
-  std::vector<Case> cases;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream s(line);
-    std::string key;
-    s >> key;
-    if (key == "case") {
-      cases.emplace_back();
-      s >> cases.back().name;
-    } else if (key == "options") {
-      std::string kv;
-      while (s >> kv) cases.back().options[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
-    } else if (key == "tensor") {
-      std::string name;
-      int rank = 0;
-      s >> name >> rank;
-      std::vector<int64_t> dims(static_cast<size_t>(rank));
-      for (auto& d : dims) s >> d;
-      Tensor t = Tensor::empty(Shape(dims));
-      for (auto& v : t.span<float>()) s >> v;
-      cases.back().tensors[name] = t;
-    }
-  }
-  return cases;
-}
-
-std::vector<int64_t> ints(const std::string& csv) {
-  std::vector<int64_t> out;
-  std::istringstream s(csv);
-  std::string part;
-  while (std::getline(s, part, ',')) out.push_back(std::stoll(part));
-  return out;
-}
-
-void expect_close(const Tensor& got, const Tensor& want, const std::string& what) {
-  ASSERT_EQ(got.shape(), want.shape()) << what;
-  for (int64_t i = 0; i < got.numel(); ++i)
-    ASSERT_NEAR(got.f32()[i], want.f32()[i], 2e-5f) << what << " element " << i;
-}
+using testing::expect_close;
+using testing::ints;
 
 TEST(ConvLayersVsPyTorch, EveryCase) {
-  const auto cases = load_cases();
+  const auto cases = testing::load_reference_cases("conv_layers.txt");
   ASSERT_EQ(cases.size(), 8u);
-  for (const Case& c : cases) {
+  for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     auto o = c.options;
     const Tensor& x0 = c.tensors.at("x");

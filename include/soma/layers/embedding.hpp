@@ -1,0 +1,39 @@
+#pragma once
+// keras.layers.Embedding: whole-number indices (batch, steps) -> vectors (batch, steps, output_dim), from a
+// trained table (input_dim, output_dim).
+#include <string>
+#include <vector>
+
+#include "soma/autograd/ops/embedding_op.hpp"
+#include "soma/layers/layer.hpp"
+
+namespace soma::layers {
+
+struct EmbeddingOptions {
+  int64_t input_dim = 0;                                  // vocabulary size: indices are in [0, input_dim)
+  int64_t output_dim = 0;                                 // vector width
+  std::string embeddings_initializer = "random_uniform";  // Keras' "uniform": U(-0.05, 0.05)
+  bool mask_zero = false;  // masking index 0 is not implemented yet (pad with 0 before the text instead)
+  std::vector<int64_t> input_shape = {};  // e.g. {80} for sequences of 80 indices
+  int64_t input_length = 0;               // Keras 2's spelling of input_shape = {input_length}
+  std::string name = "";
+};
+
+class Embedding final : public Layer {
+ public:
+  explicit Embedding(EmbeddingOptions options);
+  std::string type() const override { return "Embedding"; }
+  Shape output_shape(const Shape& input_shape) const override;
+  autograd::Variable& embeddings() { return *table_; }
+
+ protected:
+  void build_weights(const Shape& input_shape) override;
+  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+
+ private:
+  EmbeddingOptions options_;
+  autograd::Variable* table_ = nullptr;
+  autograd::EmbeddingOp op_;
+};
+
+}  // namespace soma::layers

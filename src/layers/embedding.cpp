@@ -1,0 +1,46 @@
+#include "soma/layers/embedding.hpp"
+
+#include "soma/layers/initializers.hpp"
+
+namespace soma::layers {
+
+namespace {
+std::vector<int64_t> declared(const EmbeddingOptions& o) {
+  if (o.input_length > 0 && !o.input_shape.empty())
+    throw ValueError("Embedding: give input_shape or input_length, not both.");
+  return o.input_length > 0 ? std::vector<int64_t>{o.input_length} : o.input_shape;
+}
+}  // namespace
+
+Embedding::Embedding(EmbeddingOptions o) : Layer("embedding", o.name, declared(o)), options_(std::move(o)) {
+  if (options_.input_dim <= 0 || options_.output_dim <= 0) {
+    throw ValueError(who() + ": input_dim and output_dim must be positive, received " +
+                     std::to_string(options_.input_dim) + " and " + std::to_string(options_.output_dim) +
+                     ".");
+  }
+  if (options_.mask_zero) {
+    throw NotImplementedError(who() +
+                              ": mask_zero is not implemented yet; pad sequences at the start "
+                              "(utils::pad_sequences' default) so the recurrent layer reads the text last.");
+  }
+  initializers::check_name(options_.embeddings_initializer);
+}
+
+Shape Embedding::output_shape(const Shape& in) const {
+  if (in.rank() >= Shape::kMaxRank - 1)
+    throw ShapeError(who() + ": input of rank " + std::to_string(in.rank() + 1) + " is too large.");
+  std::vector<int64_t> dims = in.to_vector();
+  dims.push_back(options_.output_dim);
+  return Shape(dims);
+}
+
+void Embedding::build_weights(const Shape&) {
+  table_ = &add_weight("embeddings", Shape{options_.input_dim, options_.output_dim},
+                       options_.embeddings_initializer);
+}
+
+autograd::Variable& Embedding::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
+  return op_.forward(tape, x, *table_);
+}
+
+}  // namespace soma::layers

@@ -1,0 +1,135 @@
+// SimpleRNN, LSTM, GRU and Embedding: the generic harness (shapes, parameter counts, gradients of input
+// and every weight through backpropagation through time), agreement with PyTorch (Keras gate
+// conventions), and the errors a user can run into.
+#include "soma/layers/recurrent.hpp"
+
+#include <gtest/gtest.h>
+
+#include "soma/layers/embedding.hpp"
+#include "support/error_matchers.hpp"
+#include "support/layer_harness.hpp"
+#include "support/reference_cases.hpp"
+
+namespace soma {
+namespace {
+
+namespace L = layers;
+using test::expect_contains;
+using test::message_of;
+using testing::check_layer;
+
+TEST(RecurrentLayers, HarnessEveryCellAndMode) {
+  for (const bool sequences : {false, true}) {
+    for (const bool backwards : {false, true}) {
+      SCOPED_TRACE(std::string(sequences ? "sequences" : "last") + (backwards ? " backwards" : ""));
+      set_seed(50);
+      const L::RNNOptions o{.units = 3, .return_sequences = sequences, .go_backwards = backwards};
+      const Shape out = sequences ? Shape{4, 3} : Shape{3};
+      L::SimpleRNN rnn(o);
+      check_layer(rnn, {.input = {4, 2}, .output = out, .params = 2 * 3 + 3 * 3 + 3, .batch = 2});
+      L::LSTM lstm(o);
+      check_layer(lstm, {.input = {4, 2}, .output = out, .params = 4 * (2 * 3 + 3 * 3 + 3), .batch = 2});
+      L::GRU gru(o);
+      check_layer(gru, {.input = {4, 2}, .output = out, .params = 3 * (2 * 3 + 3 * 3 + 2 * 3), .batch = 2});
+    }
+  }
+  set_seed(51);
+  L::SimpleRNN relu({.units = 2, .activation = "relu", .use_bias = false});
+  check_layer(relu, {.input = {3, 2}, .output = {2}, .params = 2 * 2 + 2 * 2, .batch = 2});
+}
+
+TEST(RecurrentLayers, KerasWeightLayoutAndInitialisers) {
+  set_seed(52);
+  L::LSTM lstm({.units = 5});
+  lstm.build(Shape{7, 3});
+  EXPECT_EQ(lstm.kernel().value.shape(), (Shape{3, 20}));
+  EXPECT_EQ(lstm.recurrent_kernel().value.shape(), (Shape{5, 20}));
+  // unit_forget_bias: the forget block (second of i, f, c, o) starts at 1, the rest at 0.
+  const auto b = lstm.bias()->value.to_vector<float>();
+  for (int j = 0; j < 20; ++j) EXPECT_EQ(b[j], j >= 5 && j < 10 ? 1.0f : 0.0f) << j;
+  // The recurrent kernel is orthogonal per gate block... as Keras draws it: (5, 20) has orthonormal rows.
+  const float* r = lstm.recurrent_kernel().value.f32();
+  for (int a = 0; a < 5; ++a)
+    for (int c = 0; c < 5; ++c) {
+      double dot = 0;
+      for (int k = 0; k < 20; ++k) dot += static_cast<double>(r[a * 20 + k]) * r[c * 20 + k];
+      EXPECT_NEAR(dot, a == c ? 1.0 : 0.0, 1e-5);
+    }
+  L::GRU gru({.units = 2});
+  gru.build(Shape{3, 4});
+  EXPECT_EQ(gru.bias()->value.shape(), (Shape{2, 6}));
+  EXPECT_EQ(gru.type(), "GRU");
+}
+
+TEST(RecurrentLayers, AgreeWithPyTorch) {
+  const auto cases = testing::load_reference_cases("recurrent_layers.txt");
+  ASSERT_EQ(cases.size(), 6u);
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto o = c.options;
+    const L::RNNOptions options{
+        .units = std::stoll(o["units"]), .return_sequences = true, .go_backwards = o["go_backwards"] == "1"};
+    std::unique_ptr<L::Recurrent> layer;
+    if (o["cell"] == "lstm") layer = std::make_unique<L::LSTM>(options);
+    if (o["cell"] == "gru") layer = std::make_unique<L::GRU>(options);
+    if (o["cell"] == "simple_rnn") layer = std::make_unique<L::SimpleRNN>(options);
+    const Tensor& x0 = c.tensors.at("x");
+    layer->build(x0.shape().without_batch());
+    layer->kernel().value.copy_from(c.tensors.at("kernel"));
+    layer->recurrent_kernel().value.copy_from(c.tensors.at("recurrent_kernel"));
+    layer->bias()->value.copy_from(c.tensors.at("bias"));
+    autograd::Variable x(x0.clone());
+    testing::expect_close((*layer)(nullptr, x, false).value, c.tensors.at("sequences"), "sequences");
+    testing::expect_close(layer->state_h(), c.tensors.at("state_h"), "state_h");
+    if (c.tensors.count("state_c"))
+      testing::expect_close(layer->state_c(), c.tensors.at("state_c"), "state_c");
+  }
+}
+
+TEST(EmbeddingLayer, LookupGradientAndErrors) {
+  set_seed(53);
+  L::Embedding e({.input_dim = 5, .output_dim = 3});
+  e.build(Shape{4});
+  EXPECT_EQ(e.output_shape(Shape{4}), (Shape{4, 3}));
+  EXPECT_EQ(e.count_params(), 15);
+  autograd::Variable x(Tensor::from_vector<float>({0, 4, 4, 2, 1, 1, 3, 0}, {2, 4}));
+  autograd::Tape tape;
+  autograd::Variable& y = e(&tape, x, true);
+  ASSERT_EQ(y.value.shape(), (Shape{2, 4, 3}));
+  for (int k = 0; k < 3; ++k) EXPECT_EQ(y.value.f32()[1 * 3 + k], e.embeddings().value.f32()[4 * 3 + k]);
+  // The table's gradient sums the output gradients of every use of a row (row 4 is used twice).
+  const Tensor seed = testing::random_tensor(y.value.shape());
+  tape.backward(y, seed);
+  const float* g = e.embeddings().grad.f32();
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_FLOAT_EQ(g[4 * 3 + k], seed.f32()[1 * 3 + k] + seed.f32()[2 * 3 + k]);
+    EXPECT_FLOAT_EQ(g[2 * 3 + k], seed.f32()[3 * 3 + k]);
+  }
+  autograd::Variable oov(Tensor::from_vector<float>({0, 1, 5, 2}, {1, 4}));
+  expect_contains(message_of<ValueError>([&] { e(nullptr, oov, false); }), {"index 5", "(0, 2)", "[0, 5)"});
+  autograd::Variable frac(Tensor::from_vector<float>({0, 1.5f, 2, 2}, {1, 4}));
+  expect_contains(message_of<ValueError>([&] { e(nullptr, frac, false); }), {"1.5", "(0, 1)"});
+  expect_contains(message_of<NotImplementedError>(
+                      [] { L::Embedding({.input_dim = 5, .output_dim = 3, .mask_zero = true}); }),
+                  {"mask_zero"});
+}
+
+TEST(RecurrentErrors, WrongRankAndBadOptions) {
+  L::LSTM lstm({.units = 4});
+  expect_contains(message_of<ShapeError>([&] { lstm.build(Shape{28}); }), {"rank 3", "(None, 28)", "pad"});
+  expect_contains(message_of<ShapeError>([&] { lstm.build(Shape{2, 3, 4}); }), {"rank 3", "(None, 2, 3, 4)"});
+  lstm.build(Shape{5, 3});
+  autograd::Variable wrong(Tensor::zeros({2, 5, 4}));
+  expect_contains(message_of<ShapeError>([&] { lstm(nullptr, wrong, false); }),
+                  {"(None, 5, 3)", "(2, 5, 4)"});
+  expect_contains(message_of<ValueError>([] { L::GRU({.units = 0}); }), {"units"});
+  expect_contains(message_of<NotImplementedError>([] { L::LSTM({.units = 2, .activation = "softmax"}); }),
+                  {"softmax", "tanh"});
+  expect_contains(message_of<NotImplementedError>([] { L::GRU({.units = 2, .reset_after = false}); }),
+                  {"reset_after"});
+  expect_contains(message_of<NotImplementedError>([] { L::LSTM({.units = 2, .dropout = 0.2f}); }),
+                  {"dropout"});
+}
+
+}  // namespace
+}  // namespace soma
