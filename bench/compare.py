@@ -2,7 +2,7 @@
 PyTorch (1 and 2 threads) alternately, REPS times, each run in a fresh process on identical data, and
 prints the medians and the soma/PyTorch ratios. PyTorch is credited with its faster thread setting.
 
-Usage: /usr/bin/python3 bench/compare.py [--reps N] [--workloads mlp,small,binary] [--soma-flags "..."]
+Usage: /usr/bin/python3 bench/compare.py [--reps N] [--workloads mlp,small,binary,cnn,lstm] [--soma-flags "..."]
 """
 import argparse
 import json
@@ -28,7 +28,7 @@ def run(cmd):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--workloads", default="mlp,small,binary")
+    ap.add_argument("--workloads", default="mlp,small,binary,cnn,lstm")
     ap.add_argument("--soma-flags", default="", help="extra flags for bench_workload, e.g. --bf16")
     ap.add_argument("--json", default=os.path.join(ROOT, "build", "bench", "results.json"))
     args = ap.parse_args()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The side-by-side benchmark: installs PyTorch from Debian, builds soma in Release, runs the kernel
 # micro-benchmarks, then every workload in soma and PyTorch alternately and prints the ratios.
-# Usage: bash bench/run.sh [--reps N] [--workloads mlp,small,binary] [--soma-flags "--bf16"]
+# Usage: bash bench/run.sh [--reps N] [--workloads mlp,small,binary,cnn,lstm] [--soma-flags "--bf16"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh --bench

