@@ -25,7 +25,8 @@ std::string read_book(const std::string& dir) {
     text += s.str() + "\n\n";
   }
   if (text.empty()) {
-    throw soma::IOError("char_rnn: no chapter_1.txt in " + dir + "; run scripts/fetch_moby_dick.sh or pass --data.");
+    throw soma::IOError("char_rnn: no chapter_1.txt in " + dir +
+                        "; run scripts/fetch_moby_dick.sh or pass --data.");
   }
   return text;
 }
@@ -44,7 +45,8 @@ std::pair<soma::Tensor, soma::Tensor> windows(const std::vector<int64_t>& ids) {
 int64_t sample(const float* probs, int64_t n, double temperature) {
   std::vector<double> w(static_cast<size_t>(n));
   double total = 0;
-  for (int64_t i = 0; i < n; ++i) total += w[i] = std::exp(std::log(std::max(1e-12, double{probs[i]})) / temperature);
+  for (int64_t i = 0; i < n; ++i)
+    total += w[i] = std::exp(std::log(std::max(1e-12, double{probs[i]})) / temperature);
   double r = soma::random::uniform01() * total;
   for (int64_t i = 0; i < n; ++i)
     if ((r -= w[i]) <= 0) return i;
@@ -89,10 +91,12 @@ int main(int argc, char** argv) try {
   for (int64_t id : train_ids) freq[static_cast<size_t>(id)] += 1.0;
   const double total = static_cast<double>(train_ids.size()) + static_cast<double>(vocab);
   double baseline = 0;
-  for (int64_t i = 0; i < y_val.numel(); ++i) baseline -= std::log(freq[static_cast<size_t>(y_val.data<int64_t>()[i])] / total);
+  for (int64_t i = 0; i < y_val.numel(); ++i)
+    baseline -= std::log(freq[static_cast<size_t>(y_val.data<int64_t>()[i])] / total);
   baseline /= static_cast<double>(y_val.numel());
   std::printf("%zu characters, %lld symbols, %lld training and %lld validation windows\n", text.size(),
-              static_cast<long long>(vocab), static_cast<long long>(x_train.dim(0)), static_cast<long long>(x_val.dim(0)));
+              static_cast<long long>(vocab), static_cast<long long>(x_train.dim(0)),
+              static_cast<long long>(x_val.dim(0)));
 
   soma::Sequential model;
   model.add(L::Embedding({.input_dim = vocab, .output_dim = 32, .input_shape = {kWindow}}));
@@ -103,8 +107,11 @@ int main(int argc, char** argv) try {
                  .loss = "sparse_categorical_crossentropy",
                  .metrics = {"accuracy"}});
   example::Stopwatch clock;
-  const auto history = model.fit(x_train, y_train, {.batch_size = 128, .epochs = args.epochs, .verbose = args.verbose,
-                                                    .validation_data = {{x_val, y_val}}});
+  const auto history = model.fit(x_train, y_train,
+                                 {.batch_size = 128,
+                                  .epochs = args.epochs,
+                                  .verbose = args.verbose,
+                                  .validation_data = {{x_val, y_val}}});
   const double seconds = clock.seconds();
 
   const double val_loss = history.last("val_loss");
@@ -124,10 +131,11 @@ int main(int argc, char** argv) try {
     }
     std::printf("--- temperature %.1f ---\n%s\n", temperature, generated.c_str());
   }
-  std::printf("RESULT example=char_rnn dataset=moby_dick epochs=%d val_loss=%.4f unigram_loss=%.4f "
-              "test_accuracy=%.4f train_samples_per_s=%.0f\n",
-              args.epochs, val_loss, baseline, history.last("val_accuracy"),
-              static_cast<double>(x_train.dim(0)) * args.epochs / seconds);
+  std::printf(
+      "RESULT example=char_rnn dataset=moby_dick epochs=%d val_loss=%.4f unigram_loss=%.4f "
+      "test_accuracy=%.4f train_samples_per_s=%.0f\n",
+      args.epochs, val_loss, baseline, history.last("val_accuracy"),
+      static_cast<double>(x_train.dim(0)) * args.epochs / seconds);
 } catch (const soma::Error& e) {
   std::fprintf(stderr, "error: %s\n", e.what());
   return 1;

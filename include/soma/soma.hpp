@@ -21,6 +21,7 @@
 #include "soma/layers/normalization.hpp"
 #include "soma/layers/pooling.hpp"
 #include "soma/layers/recurrent.hpp"
+#include "soma/layers/wrappers.hpp"
 #include "soma/losses/loss.hpp"
 #include "soma/mixed_precision.hpp"
 #include "soma/models/options.hpp"

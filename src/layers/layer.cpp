@@ -72,19 +72,22 @@ autograd::Variable& Layer::add_weight(const std::string& name, const Shape& shap
 std::vector<autograd::Variable*> Layer::weights() {
   std::vector<autograd::Variable*> out;
   for (auto& w : weights_) out.push_back(w.get());
+  for (Layer* sub : sublayers_)
+    for (auto* w : sub->weights()) out.push_back(w);
   return out;
 }
 
 std::vector<autograd::Variable*> Layer::trainable_weights() {
   std::vector<autograd::Variable*> out;
-  for (auto& w : weights_)
-    if (w->requires_grad) out.push_back(w.get());
+  for (auto* w : weights())
+    if (w->requires_grad) out.push_back(w);
   return out;
 }
 
 int64_t Layer::count_params() const {
   int64_t n = 0;
   for (const auto& w : weights_) n += w->value.numel();
+  for (const Layer* sub : sublayers_) n += sub->count_params();
   return n;
 }
 
@@ -92,6 +95,7 @@ void Layer::set_trainable(bool t) {
   trainable_ = t;
   // Weights that are never trained (BatchNormalization's moving statistics) stay so.
   for (size_t i = 0; i < weights_.size(); ++i) weights_[i]->requires_grad = t && weight_trainable_[i];
+  for (Layer* sub : sublayers_) sub->set_trainable(t);
 }
 
 }  // namespace soma::layers

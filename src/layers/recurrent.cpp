@@ -77,6 +77,22 @@ void Recurrent::build_weights(const Shape& in) {
   }
 }
 
+std::unique_ptr<Recurrent> Recurrent::reversed(const std::string& name) const {
+  RNNOptions o = options_;
+  o.go_backwards = !o.go_backwards;
+  o.name = name;
+  o.input_shape = {};
+  switch (cell_) {
+    case autograd::CellKind::simple_rnn:
+      return std::make_unique<SimpleRNN>(o);
+    case autograd::CellKind::lstm:
+      return std::make_unique<LSTM>(o);
+    case autograd::CellKind::gru:
+      return std::make_unique<GRU>(o);
+  }
+  return nullptr;
+}
+
 autograd::Variable& Recurrent::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
   return op_.forward(tape, x, *kernel_, *recurrent_, bias_, params_);
 }

@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include "soma/layers/convolutional.hpp"
+#include "soma/layers/dense.hpp"
 #include "soma/layers/embedding.hpp"
+#include "soma/layers/wrappers.hpp"
 #include "support/error_matchers.hpp"
 #include "support/layer_harness.hpp"
 #include "support/reference_cases.hpp"
@@ -112,6 +115,53 @@ TEST(EmbeddingLayer, LookupGradientAndErrors) {
   expect_contains(message_of<NotImplementedError>(
                       [] { L::Embedding({.input_dim = 5, .output_dim = 3, .mask_zero = true}); }),
                   {"mask_zero"});
+}
+
+TEST(Bidirectional, HarnessEveryMergeModeAndKerasAlignment) {
+  for (const char* mode : {"concat", "sum", "mul", "ave"}) {
+    for (const bool sequences : {false, true}) {
+      SCOPED_TRACE(std::string(mode) + (sequences ? " sequences" : ""));
+      set_seed(54);
+      L::Bidirectional bi(L::LSTM({.units = 3, .return_sequences = sequences}), {.merge_mode = mode});
+      const int64_t width = std::string(mode) == "concat" ? 6 : 3;
+      check_layer(bi, {.input = {4, 2},
+                       .output = sequences ? Shape{4, width} : Shape{width},
+                       .params = 2 * 4 * (2 * 3 + 3 * 3 + 3),
+                       .batch = 2});
+    }
+  }
+  // The backward half's sequence output at step t is the state after reading steps T-1 .. t.
+  set_seed(55);
+  L::Bidirectional bi(L::GRU({.units = 2, .return_sequences = true}));
+  bi.build(Shape{5, 3});
+  EXPECT_EQ(bi.backward_layer().name(), "backward_" + bi.forward_layer().name());
+  const Tensor x0 = testing::random_tensor({1, 5, 3});
+  autograd::Variable x(x0.clone());
+  const Tensor y = bi(nullptr, x, false).value.clone();
+  // A forward GRU with the backward half's weights reading steps 4 then 3 ends in the state that the
+  // merged output holds (second half) at step 3.
+  L::GRU reader({.units = 2});
+  reader.build(Shape{2, 3});
+  for (size_t i = 0; i < 3; ++i)
+    reader.weights()[i]->value.copy_from(bi.backward_layer().weights()[i]->value);
+  autograd::Variable tail(Tensor::empty({1, 2, 3}));
+  std::copy_n(x0.f32() + 4 * 3, 3, tail.value.f32());
+  std::copy_n(x0.f32() + 3 * 3, 3, tail.value.f32() + 3);
+  (void)reader(nullptr, tail, false);
+  for (int k = 0; k < 2; ++k) EXPECT_NEAR(y.f32()[3 * 4 + 2 + k], reader.state_h().f32()[k], 1e-6);
+  expect_contains(
+      message_of<ValueError>([] { L::Bidirectional(L::LSTM({.units = 2}), {.merge_mode = "max"}); }),
+      {"merge_mode", "\"max\""});
+}
+
+TEST(TimeDistributed, DenseOverEveryStep) {
+  set_seed(56);
+  L::TimeDistributed td(L::Dense({.units = 3, .activation = "tanh"}));
+  check_layer(td, {.input = {4, 5}, .output = {4, 3}, .params = 5 * 3 + 3, .batch = 2});
+  L::TimeDistributed conv(L::Conv2D({.filters = 2, .kernel_size = {3}}));
+  check_layer(conv, {.input = {3, 5, 5, 1}, .output = {3, 3, 3, 2}, .params = 9 * 2 + 2, .batch = 2});
+  expect_contains(message_of<ShapeError>([&] { L::TimeDistributed(L::Dense({.units = 2})).build(Shape{4}); }),
+                  {"rank >= 3"});
 }
 
 TEST(RecurrentErrors, WrongRankAndBadOptions) {

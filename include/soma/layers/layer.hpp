@@ -50,6 +50,8 @@ class Layer {
                                  bool trainable = true);
   // "Dense \"dense_2\"": how errors name this layer.
   std::string who() const;
+  // A layer this one wraps (Bidirectional, TimeDistributed): its weights count as this layer's.
+  void track(Layer& sublayer) { sublayers_.push_back(&sublayer); }
 
  private:
   std::string name_;
@@ -60,6 +62,7 @@ class Layer {
   // Owned one by one so their addresses stay valid for the optimizer and the tape.
   std::vector<std::unique_ptr<autograd::Variable>> weights_;
   std::vector<bool> weight_trainable_;  // as add_weight was asked, whatever set_trainable says
+  std::vector<Layer*> sublayers_;       // owned (on the heap) by the wrapper that tracks them
 };
 
 }  // namespace soma::layers

@@ -3,6 +3,7 @@
 // order, so they can be exchanged with Keras models: kernel (features, G*units), recurrent_kernel
 // (units, G*units), bias (G*units), for GRU (2, 3*units) (input and recurrent bias, reset_after = true);
 // LSTM gates i, f, c, o; GRU gates z, r, h.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,9 @@ class Recurrent : public Layer {
   // The final hidden (and, for LSTM, cell) state of the latest call.
   const Tensor& state_h() const { return op_.state_h.value; }
   const Tensor& state_c() const { return op_.state_c.value; }
+  bool return_sequences() const { return options_.return_sequences; }
+  // The same layer reading the sequence the other way (Bidirectional's backward half), unbuilt.
+  std::unique_ptr<Recurrent> reversed(const std::string& name) const;
 
  protected:
   Recurrent(const std::string& prefix, autograd::CellKind cell, RNNOptions options);

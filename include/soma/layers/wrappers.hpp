@@ -1,0 +1,75 @@
+#pragma once
+// keras.layers.Bidirectional and TimeDistributed.
+//   model.add(L::Bidirectional(L::LSTM({.units = 64, .return_sequences = true}), {.merge_mode = "concat"}));
+//   model.add(L::TimeDistributed(L::Dense({.units = 10})));
+#include <concepts>
+#include <memory>
+#include <string>
+#include <type_traits>
+
+#include "soma/autograd/ops/reshape_op.hpp"
+#include "soma/autograd/ops/sequence_ops.hpp"
+#include "soma/layers/recurrent.hpp"
+
+namespace soma::layers {
+
+struct BidirectionalOptions {
+  std::string merge_mode = "concat";  // "concat", "sum", "mul" or "ave"
+  std::string name = "";
+};
+
+// Runs the recurrent layer forwards and a copy of it backwards over the sequence and merges the two;
+// with return_sequences the backward outputs are put back in time order first, as Keras does.
+class Bidirectional final : public Layer {
+ public:
+  template <class R>
+  requires std::derived_from<std::decay_t<R>, Recurrent>
+  explicit Bidirectional(R&& layer, BidirectionalOptions options = {})
+      : Bidirectional(std::unique_ptr<Recurrent>(std::make_unique<std::decay_t<R>>(std::forward<R>(layer))),
+                      std::move(options)) {}
+  Bidirectional(std::unique_ptr<Recurrent> layer, BidirectionalOptions options);
+
+  std::string type() const override { return "Bidirectional"; }
+  Shape output_shape(const Shape& input_shape) const override;
+  Recurrent& forward_layer() { return *forward_; }
+  Recurrent& backward_layer() { return *backward_; }
+
+ protected:
+  void build_weights(const Shape& input_shape) override;
+  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+
+ private:
+  std::unique_ptr<Recurrent> forward_, backward_;
+  autograd::MergeMode mode_;
+  autograd::ReverseTimeOp reverse_;
+  autograd::MergeOp merge_;
+};
+
+struct TimeDistributedOptions {
+  std::string name = "";
+};
+
+// Applies a layer to every step of (batch, steps, ...) by folding the steps into the batch.
+class TimeDistributed final : public Layer {
+ public:
+  template <class L>
+  requires std::derived_from<std::decay_t<L>, Layer>
+  explicit TimeDistributed(L&& layer, TimeDistributedOptions options = {})
+      : TimeDistributed(std::unique_ptr<Layer>(std::make_unique<std::decay_t<L>>(std::forward<L>(layer))),
+                        std::move(options)) {}
+  TimeDistributed(std::unique_ptr<Layer> layer, TimeDistributedOptions options);
+
+  std::string type() const override { return "TimeDistributed"; }
+  Shape output_shape(const Shape& input_shape) const override;
+  Layer& layer() { return *inner_; }
+
+ protected:
+  void build_weights(const Shape& input_shape) override;
+  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+
+ private:
+  std::unique_ptr<Layer> inner_;
+  autograd::ReshapeOp fold_, unfold_;
+};
+
+}  // namespace soma::layers
