@@ -18,11 +18,6 @@ Embedding::Embedding(EmbeddingOptions o) : Layer("embedding", o.name, declared(o
                      std::to_string(options_.input_dim) + " and " + std::to_string(options_.output_dim) +
                      ".");
   }
-  if (options_.mask_zero) {
-    throw NotImplementedError(who() +
-                              ": mask_zero is not implemented yet; pad sequences at the start "
-                              "(utils::pad_sequences' default) so the recurrent layer reads the text last.");
-  }
   initializers::check_name(options_.embeddings_initializer);
 }
 
@@ -40,7 +35,7 @@ void Embedding::build_weights(const Shape&) {
 }
 
 autograd::Variable& Embedding::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
-  return op_.forward(tape, x, *table_);
+  return op_.forward(tape, x, *table_, options_.mask_zero);
 }
 
 }  // namespace soma::layers

@@ -40,10 +40,11 @@ Recurrent::Recurrent(const std::string& prefix, autograd::CellKind cell, RNNOpti
        {&options_.kernel_initializer, &options_.recurrent_initializer, &options_.bias_initializer}) {
     initializers::check_name(*n);
   }
-  if (options_.dropout != 0.0f || options_.recurrent_dropout != 0.0f) {
-    throw NotImplementedError(who() +
-                              ": dropout and recurrent_dropout are not implemented yet; put a Dropout "
-                              "layer before or after the recurrent layer instead.");
+  for (const float rate : {options_.dropout, options_.recurrent_dropout}) {
+    if (!(rate >= 0.0f && rate < 1.0f)) {
+      throw ValueError(who() + ": dropout and recurrent_dropout must be in [0, 1), received " +
+                       std::to_string(rate) + ".");
+    }
   }
   if (cell_ == autograd::CellKind::gru && !options_.reset_after) {
     throw NotImplementedError(who() + ": only reset_after = true (the Keras 3 default) is implemented.");
@@ -52,7 +53,9 @@ Recurrent::Recurrent(const std::string& prefix, autograd::CellKind cell, RNNOpti
              .activation = act.kind,
              .recurrent_activation = ract.kind,
              .return_sequences = options_.return_sequences,
-             .go_backwards = options_.go_backwards};
+             .go_backwards = options_.go_backwards,
+             .dropout = options_.dropout,
+             .recurrent_dropout = options_.recurrent_dropout};
 }
 
 Shape Recurrent::output_shape(const Shape& in) const {
@@ -93,8 +96,8 @@ std::unique_ptr<Recurrent> Recurrent::reversed(const std::string& name) const {
   return nullptr;
 }
 
-autograd::Variable& Recurrent::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
-  return op_.forward(tape, x, *kernel_, *recurrent_, bias_, params_);
+autograd::Variable& Recurrent::forward(autograd::Tape* tape, autograd::Variable& x, bool training) {
+  return op_.forward(tape, x, *kernel_, *recurrent_, bias_, params_, training);
 }
 
 }  // namespace soma::layers

@@ -41,6 +41,85 @@ TEST(RecurrentLayers, HarnessEveryCellAndMode) {
   check_layer(relu, {.input = {3, 2}, .output = {2}, .params = 2 * 2 + 2 * 2, .batch = 2});
 }
 
+// Dropout of inputs and recurrent state: training draws one mask per call, the same at every step, so the
+// op is a fixed function during a gradient check only if the mask is fixed: check through a layer whose
+// masks are drawn from the same seed each call.
+TEST(RecurrentLayers, DropoutMasksAreSharedAcrossStepsAndDifferentiable) {
+  for (const auto& [drop, rec] : {std::pair{0.4f, 0.0f}, {0.0f, 0.4f}, {0.3f, 0.3f}}) {
+    SCOPED_TRACE(std::to_string(drop) + " " + std::to_string(rec));
+    L::LSTM lstm({.units = 3, .dropout = drop, .recurrent_dropout = rec, .return_sequences = true});
+    lstm.build(Shape{4, 5});
+    for (auto* w : lstm.weights()) w->value.copy_from(testing::random_tensor(w->value.shape()));
+    autograd::Variable x(testing::random_tensor({2, 4, 5}), true);
+    std::vector<autograd::Variable*> inputs{&x};
+    for (auto* w : lstm.trainable_weights()) inputs.push_back(w);
+    testing::gradcheck(
+        [&](autograd::Tape* t, auto& in) -> autograd::Variable& {
+          set_seed(57);  // the same masks on every evaluation
+          return lstm(t, *in[0], true);
+        },
+        inputs);
+    // Inference ignores dropout: deterministic and equal to a dropout-free layer's output.
+    L::LSTM plain({.units = 3, .return_sequences = true});
+    plain.build(Shape{4, 5});
+    for (size_t i = 0; i < 3; ++i) plain.weights()[i]->value.copy_from(lstm.weights()[i]->value);
+    const Tensor a = lstm(nullptr, x, false).value.clone();
+    testing::expect_close(plain(nullptr, x, false).value, a, "inference");
+  }
+  // With input dropout 0.5, a feature dropped for a sequence is dropped at every step: zeroing that
+  // feature everywhere changes nothing, whatever its values.
+  set_seed(58);
+  L::SimpleRNN rnn({.units = 2, .dropout = 0.5f});
+  rnn.build(Shape{6, 8});
+  Tensor x0 = testing::random_tensor({1, 6, 8});
+  set_seed(59);
+  autograd::Variable a(x0.clone());
+  const Tensor ya = rnn(nullptr, a, true).value.clone();
+  int dropped = -1;
+  for (int f = 0; f < 8 && dropped < 0; ++f) {
+    Tensor x1 = x0.clone();
+    for (int t = 0; t < 6; ++t) x1.f32()[t * 8 + f] = 0.0f;
+    set_seed(59);
+    autograd::Variable b(x1);
+    if (rnn(nullptr, b, true).value.to_vector<float>() == ya.to_vector<float>()) dropped = f;
+  }
+  EXPECT_GE(dropped, 0) << "no feature was dropped for the whole sequence";
+}
+
+// Embedding(mask_zero) -> LSTM: padding steps are skipped, so a padded sequence ends in the same state as
+// the unpadded one, wherever the padding is; gradients flow through the carried states.
+TEST(RecurrentLayers, MaskZeroSkipsPaddingSteps) {
+  for (const bool backwards : {false, true}) {
+    set_seed(60);
+    L::Embedding emb({.input_dim = 6, .output_dim = 3, .mask_zero = true});
+    L::LSTM lstm({.units = 4, .go_backwards = backwards});
+    emb.build(Shape{5});
+    lstm.build(Shape{5, 3});
+    L::Embedding emb3({.input_dim = 6, .output_dim = 3});
+    L::LSTM lstm3({.units = 4, .go_backwards = backwards});
+    emb3.build(Shape{3});
+    lstm3.build(Shape{3, 3});
+    emb3.embeddings().value.copy_from(emb.embeddings().value);
+    for (size_t i = 0; i < 3; ++i) lstm3.weights()[i]->value.copy_from(lstm.weights()[i]->value);
+    autograd::Variable padded(Tensor::from_vector<float>({0, 2, 0, 5, 1}, {1, 5}));
+    autograd::Variable plain(Tensor::from_vector<float>({2, 5, 1}, {1, 3}));
+    const Tensor a = lstm(nullptr, emb(nullptr, padded, false), false).value.clone();
+    const Tensor b = lstm3(nullptr, emb3(nullptr, plain, false), false).value.clone();
+    testing::expect_close(a, b, backwards ? "backwards" : "forwards", 1e-6f);
+  }
+  // Gradients through a masked sequence, with the mask fixed by the input.
+  set_seed(61);
+  L::GRU gru({.units = 3, .return_sequences = true});
+  gru.build(Shape{4, 2});
+  for (auto* w : gru.weights()) w->value.copy_from(testing::random_tensor(w->value.shape()));
+  autograd::Variable x(testing::random_tensor({2, 4, 2}), true);
+  x.mask = Tensor::from_vector<float>({1, 0, 1, 1, 0, 0, 1, 1}, {2, 4});
+  std::vector<autograd::Variable*> inputs{&x};
+  for (auto* w : gru.trainable_weights()) inputs.push_back(w);
+  testing::gradcheck([&](autograd::Tape* t, auto& in) -> autograd::Variable& { return gru(t, *in[0], true); },
+                     inputs);
+}
+
 TEST(RecurrentLayers, KerasWeightLayoutAndInitialisers) {
   set_seed(52);
   L::LSTM lstm({.units = 5});
@@ -112,9 +191,10 @@ TEST(EmbeddingLayer, LookupGradientAndErrors) {
   expect_contains(message_of<ValueError>([&] { e(nullptr, oov, false); }), {"index 5", "(0, 2)", "[0, 5)"});
   autograd::Variable frac(Tensor::from_vector<float>({0, 1.5f, 2, 2}, {1, 4}));
   expect_contains(message_of<ValueError>([&] { e(nullptr, frac, false); }), {"1.5", "(0, 1)"});
-  expect_contains(message_of<NotImplementedError>(
-                      [] { L::Embedding({.input_dim = 5, .output_dim = 3, .mask_zero = true}); }),
-                  {"mask_zero"});
+  // mask_zero marks the non-zero indices.
+  L::Embedding masked({.input_dim = 5, .output_dim = 2, .mask_zero = true});
+  masked.build(Shape{4});
+  EXPECT_EQ(masked(nullptr, x, false).mask.to_vector<float>(), (std::vector<float>{0, 1, 1, 1, 1, 1, 1, 0}));
 }
 
 TEST(Bidirectional, HarnessEveryMergeModeAndKerasAlignment) {
@@ -177,8 +257,8 @@ TEST(RecurrentErrors, WrongRankAndBadOptions) {
                   {"softmax", "tanh"});
   expect_contains(message_of<NotImplementedError>([] { L::GRU({.units = 2, .reset_after = false}); }),
                   {"reset_after"});
-  expect_contains(message_of<NotImplementedError>([] { L::LSTM({.units = 2, .dropout = 0.2f}); }),
-                  {"dropout"});
+  expect_contains(message_of<ValueError>([] { L::LSTM({.units = 2, .recurrent_dropout = 1.0f}); }),
+                  {"recurrent_dropout", "[0, 1)"});
 }
 
 }  // namespace

@@ -24,6 +24,9 @@ struct Variable {
   std::string name;
   // Which backward pass last wrote grad; a grad from an older pass is stale (see Tape::has_grad).
   uint64_t grad_pass = 0;
+  // Keras' sequence mask, (batch, steps), 1 for real steps and 0 for padding: set by Embedding with
+  // mask_zero, passed on by layers that keep the steps (Dropout), read by the recurrent layers.
+  Tensor mask;
 };
 
 }  // namespace soma::autograd

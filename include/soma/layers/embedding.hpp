@@ -13,7 +13,8 @@ struct EmbeddingOptions {
   int64_t input_dim = 0;                                  // vocabulary size: indices are in [0, input_dim)
   int64_t output_dim = 0;                                 // vector width
   std::string embeddings_initializer = "random_uniform";  // Keras' "uniform": U(-0.05, 0.05)
-  bool mask_zero = false;  // masking index 0 is not implemented yet (pad with 0 before the text instead)
+  // Index 0 is padding: the recurrent layers that follow skip those steps (carrying their state over).
+  bool mask_zero = false;
   std::vector<int64_t> input_shape = {};  // e.g. {80} for sequences of 80 indices
   int64_t input_length = 0;               // Keras 2's spelling of input_shape = {input_length}
   std::string name = "";

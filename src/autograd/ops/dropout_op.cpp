@@ -8,6 +8,7 @@ namespace soma::autograd {
 Variable& DropoutOp::forward(Tape* tape, Variable& x, float rate, bool training) {
   if (!training || rate == 0.0f) return x;
   x_ = &x;
+  out.mask = x.mask;
   const int64_t n = x.value.numel();
   mask_.resize(x.value.shape());
   out.value.resize(x.value.shape());

@@ -25,7 +25,7 @@ std::string position(const Shape& s, int64_t flat) {
 }
 }  // namespace
 
-Variable& EmbeddingOp::forward(Tape* tape, Variable& x, Variable& table) {
+Variable& EmbeddingOp::forward(Tape* tape, Variable& x, Variable& table, bool mask_zero) {
   const int64_t rows = table.value.dim(0), width = table.value.dim(1), n = x.value.numel();
   indices_.resize(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
@@ -44,6 +44,12 @@ Variable& EmbeddingOp::forward(Tape* tape, Variable& x, Variable& table) {
   const float* t = table.value.f32();
   float* o = out.value.f32();
   for (int64_t i = 0; i < n; ++i) std::memcpy(o + i * width, t + indices_[i] * width, width * sizeof(float));
+  if (mask_zero) {
+    out.mask.resize(x.value.shape());
+    for (int64_t i = 0; i < n; ++i) out.mask.f32()[i] = indices_[static_cast<size_t>(i)] != 0 ? 1.0f : 0.0f;
+  } else {
+    out.mask = Tensor();
+  }
   table_ = &table;
   finish_forward(tape, out, table.requires_grad);
   return out;

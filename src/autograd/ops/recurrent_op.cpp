@@ -6,6 +6,7 @@
 
 #include "kernels/fast_math.hpp"
 #include "kernels/matmul.hpp"
+#include "soma/core/random.hpp"
 
 namespace soma::autograd {
 
@@ -76,8 +77,21 @@ struct RecurrentOp::Buffers {
   Tensor drg;              // (T, N, GU) GRU: gradient of the recurrent pre-activations (else dxg serves)
   Tensor dh, dc, dh_prev;  // (N, U)
   Tensor dxt;              // (T, N, F)
+  Tensor steps;            // (T, N) the sequence mask in processing order, 1 = real step
+  Tensor in_mask;          // (N, F) input dropout mask, scaled
+  Tensor rec_mask;         // (N, U) recurrent dropout mask, scaled
+  Tensor hd;               // (T, N, U) the masked h_prev each step multiplied with R
+  Tensor dh_rec;           // (N, U) the recurrent product's share of dh_prev, before its mask
   Tensor scratch;
 };
+
+namespace {
+void draw_mask(Tensor& mask, const Shape& shape, float rate) {
+  mask.resize(shape);
+  const float keep = 1.0f / (1.0f - rate);
+  for (auto& m : mask.span<float>()) m = random::uniform01() >= rate ? keep : 0.0f;
+}
+}  // namespace
 
 RecurrentOp::RecurrentOp()
     : b_(std::make_unique<Buffers>()),
@@ -92,7 +106,7 @@ RecurrentOp::RecurrentOp(RecurrentOp&&) noexcept = default;
 RecurrentOp& RecurrentOp::operator=(RecurrentOp&&) noexcept = default;
 
 Variable& RecurrentOp::forward(Tape* tape, Variable& x, Variable& kernel, Variable& recurrent, Variable* bias,
-                               const RecurrentParams& p) {
+                               const RecurrentParams& p, bool training) {
   const Shape& xs = x.value.shape();
   if (xs.rank() != 3) {
     throw ShapeError("RecurrentOp: expected x (batch, steps, features), received shape " + xs.str() + ".");
@@ -111,13 +125,35 @@ Variable& RecurrentOp::forward(Tape* tape, Variable& x, Variable& kernel, Variab
   const int64_t gu = g_ * u_;
   Buffers& b = *b_;
 
-  // Time-major copy of x, reversed for go_backwards.
+  input_mask_ = training && p.dropout > 0.0f;
+  recurrent_mask_ = training && p.recurrent_dropout > 0.0f;
+  if (input_mask_) draw_mask(b.in_mask, Shape{n_, f_}, p.dropout);
+  if (recurrent_mask_) draw_mask(b.rec_mask, Shape{n_, u_}, p.recurrent_dropout);
+  // Time-major copy of x, reversed for go_backwards, with the input dropout applied.
   b.xt.resize(Shape{t_, n_, f_});
   const float* xv = x.value.f32();
   for (int64_t s = 0; s < t_; ++s) {
     const int64_t src_t = p.go_backwards ? t_ - 1 - s : s;
-    for (int64_t i = 0; i < n_; ++i)
-      std::memcpy(b.xt.f32() + (s * n_ + i) * f_, xv + (i * t_ + src_t) * f_, f_ * 4);
+    for (int64_t i = 0; i < n_; ++i) {
+      float* __restrict dst = b.xt.f32() + (s * n_ + i) * f_;
+      std::memcpy(dst, xv + (i * t_ + src_t) * f_, f_ * 4);
+      if (input_mask_) {
+        const float* __restrict m = b.in_mask.f32() + i * f_;
+        for (int64_t k = 0; k < f_; ++k) dst[k] *= m[k];
+      }
+    }
+  }
+  if (recurrent_mask_) b.hd.resize(Shape{t_, n_, u_});
+  step_mask_ = x.mask.defined();
+  if (step_mask_) {
+    if (x.mask.shape() != Shape{n_, t_}) {
+      throw ShapeError("RecurrentOp: the sequence mask " + x.mask.shape().str() + " does not fit x " +
+                       xs.str() + ".");
+    }
+    b.steps.resize(Shape{t_, n_});
+    for (int64_t s = 0; s < t_; ++s)
+      for (int64_t i = 0; i < n_; ++i)
+        b.steps.f32()[s * n_ + i] = x.mask.f32()[i * t_ + (p.go_backwards ? t_ - 1 - s : s)];
   }
   // All input projections at once; the GRU's bias row 0 is its input bias.
   b.xw.resize(Shape{t_, n_, gu});
@@ -150,6 +186,14 @@ Variable& RecurrentOp::forward(Tape* tape, Variable& x, Variable& kernel, Variab
     out.value.resize(Shape{n_, u_});
     std::memcpy(out.value.f32(), b.h.f32() + t_ * n_ * u_, n_ * u_ * 4);
   }
+  // The mask goes on with the steps (in processing order); a single output has no steps left.
+  if (p.return_sequences && step_mask_) {
+    out.mask.resize(Shape{n_, t_});
+    for (int64_t i = 0; i < n_; ++i)
+      for (int64_t s = 0; s < t_; ++s) out.mask.f32()[i * t_ + s] = b.steps.f32()[s * n_ + i];
+  } else {
+    out.mask = Tensor();
+  }
   state_h.value.resize(Shape{n_, u_});
   std::memcpy(state_h.value.f32(), b.h.f32() + t_ * n_ * u_, n_ * u_ * 4);
   if (p.cell == CellKind::lstm) {
@@ -172,9 +216,18 @@ void RecurrentOp::step_forward(int64_t s) {
   float* h = b.h.f32() + (s + 1) * n_ * u_;
   const float* xw = b.xw.f32() + s * n_ * gu;
   float* rec = b.rec.f32();
-  // rec = h_prev . R (+ the GRU's recurrent bias, bias row 1)
+  // The recurrent product reads h_prev through the recurrent dropout mask.
+  const float* h_used = h_prev;
+  if (recurrent_mask_) {
+    float* __restrict hd = b.hd.f32() + s * n_ * u_;
+    const float* __restrict m = b.rec_mask.f32();
+#pragma omp simd
+    for (int64_t k = 0; k < n_ * u_; ++k) hd[k] = h_prev[k] * m[k];
+    h_used = hd;
+  }
+  // rec = h_used . R (+ the GRU's recurrent bias, bias row 1)
   const bool gru_bias = p_.cell == CellKind::gru && bias_ != nullptr;
-  step_mm_->run({.m = n_, .n = gu, .k = u_, .bias = gru_bias}, h_prev, recurrent_->value.f32(),
+  step_mm_->run({.m = n_, .n = gu, .k = u_, .bias = gru_bias}, h_used, recurrent_->value.f32(),
                 gru_bias ? bias_->value.f32() + gu : nullptr, rec);
   const Kind act = p_.activation, ract = p_.recurrent_activation;
   for (int64_t i = 0; i < n_; ++i) {
@@ -217,6 +270,13 @@ void RecurrentOp::step_forward(int64_t s) {
 #pragma omp simd
       for (int64_t j = 0; j < u; ++j) hr[j] = gr[j] * hp[j] + (1.0f - gr[j]) * gr[2 * u + j];
     }
+    // A padding step keeps the row's states.
+    if (step_mask_ && b.steps.f32()[s * n_ + i] == 0.0f) {
+      std::copy_n(hp, u, hr);
+      if (p_.cell == CellKind::lstm) {
+        std::copy_n(b.c.f32() + (s * n_ + i) * u, u, b.c.f32() + ((s + 1) * n_ + i) * u);
+      }
+    }
   }
 }
 
@@ -241,6 +301,13 @@ void RecurrentOp::step_backward(int64_t s, float* dh, float* dc) {
     const float* __restrict dhr = dh + i * u;
     float* __restrict dx = dxg + i * gu;
     float* __restrict dhp = dh_prev + i * u;
+    if (step_mask_ && b.steps.f32()[s * n_ + i] == 0.0f) {
+      // A padding step passed its states through: so do their gradients (dc stays as it is).
+      std::fill_n(dx, gu, 0.0f);
+      if (p_.cell == CellKind::gru) std::fill_n(drg + i * gu, gu, 0.0f);
+      std::copy_n(dhr, u, dhp);
+      continue;
+    }
     if (p_.cell == CellKind::simple_rnn) {
       derivative(act, h + i * u, d0, u);
 #pragma omp simd
@@ -288,9 +355,18 @@ void RecurrentOp::step_backward(int64_t s, float* dh, float* dc) {
       }
     }
   }
-  // dh_prev += d(recurrent pre-activations) . R^T
-  back_step_mm_->run({.m = n_, .n = u_, .k = gu, .trans_b = true, .accumulate = true}, drg,
-                     recurrent_->value.f32(), nullptr, dh_prev);
+  // dh_prev += (d(recurrent pre-activations) . R^T), through the recurrent dropout mask if any.
+  if (!recurrent_mask_) {
+    back_step_mm_->run({.m = n_, .n = u_, .k = gu, .trans_b = true, .accumulate = true}, drg,
+                       recurrent_->value.f32(), nullptr, dh_prev);
+    return;
+  }
+  float* __restrict part = b.dh_rec.f32();
+  back_step_mm_->run({.m = n_, .n = u_, .k = gu, .trans_b = true}, drg, recurrent_->value.f32(), nullptr,
+                     part);
+  const float* __restrict m = b.rec_mask.f32();
+#pragma omp simd
+  for (int64_t k = 0; k < n_ * u; ++k) dh_prev[k] += part[k] * m[k];
 }
 
 void RecurrentOp::backward(Tape& tape) {
@@ -303,6 +379,7 @@ void RecurrentOp::backward(Tape& tape) {
   b.dh.resize(Shape{n_, u_});
   b.dh_prev.resize(Shape{n_, u_});
   b.deriv.resize(Shape{5, u_});
+  if (recurrent_mask_) b.dh_rec.resize(Shape{n_, u_});
   b.dh.fill(0.0f);
   if (p_.cell == CellKind::lstm) {
     b.dc.resize(Shape{n_, u_});
@@ -340,7 +417,8 @@ void RecurrentOp::backward(Tape& tape) {
   if (recurrent_->requires_grad) {
     // h[0 .. T) are the h_prev of every step, time-major like drg.
     tape.write_grad(*recurrent_, b.scratch, [&](Tensor& dr) {
-      dr_mm_->run({.m = u_, .n = gu, .k = t_ * n_, .trans_a = true}, b.h.f32(), drg.f32(), nullptr, dr.f32());
+      dr_mm_->run({.m = u_, .n = gu, .k = t_ * n_, .trans_a = true}, recurrent_mask_ ? b.hd.f32() : b.h.f32(),
+                  drg.f32(), nullptr, dr.f32());
     });
   }
   if (bias_ && bias_->requires_grad) {
@@ -366,8 +444,14 @@ void RecurrentOp::backward(Tape& tape) {
     tape.write_grad(*x_, b.scratch, [&](Tensor& dx) {
       for (int64_t s = 0; s < t_; ++s) {
         const int64_t dst_t = p_.go_backwards ? t_ - 1 - s : s;
-        for (int64_t i = 0; i < n_; ++i)
-          std::memcpy(dx.f32() + (i * t_ + dst_t) * f_, b.dxt.f32() + (s * n_ + i) * f_, f_ * 4);
+        for (int64_t i = 0; i < n_; ++i) {
+          float* __restrict dst = dx.f32() + (i * t_ + dst_t) * f_;
+          std::memcpy(dst, b.dxt.f32() + (s * n_ + i) * f_, f_ * 4);
+          if (input_mask_) {
+            const float* __restrict m = b.in_mask.f32() + i * f_;
+            for (int64_t k = 0; k < f_; ++k) dst[k] *= m[k];
+          }
+        }
       }
     });
   }

@@ -20,6 +20,12 @@ Variable& ReverseTimeOp::forward(Tape* tape, Variable& x) {
     throw ShapeError("ReverseTimeOp: expected (batch, steps, ...), received shape " + s.str() + ".");
   out.value.resize(s);
   reverse_time(x.value.f32(), out.value.f32(), s[0], s[1], s.numel() / (s[0] * s[1]));
+  if (x.mask.defined()) {
+    out.mask.resize(x.mask.shape());
+    reverse_time(x.mask.f32(), out.mask.f32(), s[0], s[1], 1);
+  } else {
+    out.mask = Tensor();
+  }
   x_ = &x;
   finish_forward(tape, out, x.requires_grad);
   return out;
@@ -42,6 +48,7 @@ Variable& MergeOp::forward(Tape* tape, Variable& a, Variable& b, MergeMode mode)
   a_ = &a;
   b_ = &b;
   mode_ = mode;
+  out.mask = a.mask;
   const int64_t n = s.numel();
   const float* x = a.value.f32();
   const float* y = b.value.f32();

@@ -10,7 +10,8 @@ namespace soma::autograd {
 
 class EmbeddingOp final : public Node {
  public:
-  Variable& forward(Tape* tape, Variable& x, Variable& table);
+  // With mask_zero, out.mask marks the non-zero indices (Keras' padding mask).
+  Variable& forward(Tape* tape, Variable& x, Variable& table, bool mask_zero = false);
   void backward(Tape& tape) override;
   Variable out;
 

@@ -4,6 +4,8 @@
 //   x (N, T, F); kernel (F, G*U); recurrent_kernel (U, G*U); bias (G*U), for GRU (2, 3U) = input and
 //   recurrent biases; G = 1 (SimpleRNN), 4 (LSTM: i, f, c, o), 3 (GRU: z, r, h).
 //   out (N, T, U) with return_sequences, else (N, U); state_h (N, U), state_c (N, U) for LSTM.
+// With x.mask (batch, steps) set (Embedding's mask_zero), a masked step leaves the row's states as they
+// were, and its output repeats the previous one (Keras carries the state over padding).
 // The input projections of all steps are one matmul, as are the kernel, recurrent-kernel and input
 // gradients; only the (N, U) x (U, G*U) recurrent products run step by step.
 #include <memory>
@@ -25,6 +27,10 @@ struct RecurrentParams {
   activations::Kind recurrent_activation = activations::Kind::sigmoid;
   bool return_sequences = false;
   bool go_backwards = false;  // process the steps last to first (outputs come in processing order, as Keras)
+  // Keras' dropout of the inputs and of the recurrent state, in training only: one mask per sequence,
+  // the same at every step, survivors scaled by 1 / (1 - rate).
+  float dropout = 0.0f;
+  float recurrent_dropout = 0.0f;
 };
 
 // Gate count of a cell: 1, 4 or 3.
@@ -40,7 +46,7 @@ class RecurrentOp final : public Node {
   RecurrentOp& operator=(RecurrentOp&&) noexcept;
 
   Variable& forward(Tape* tape, Variable& x, Variable& kernel, Variable& recurrent_kernel, Variable* bias,
-                    const RecurrentParams& params);
+                    const RecurrentParams& params, bool training = false);
   void backward(Tape& tape) override;
   Variable out, state_h, state_c;
 
@@ -51,6 +57,8 @@ class RecurrentOp final : public Node {
 
   Variable *x_ = nullptr, *kernel_ = nullptr, *recurrent_ = nullptr, *bias_ = nullptr;
   RecurrentParams p_;
+  bool input_mask_ = false, recurrent_mask_ = false;  // dropout active in the latest forward
+  bool step_mask_ = false;                            // x carried a sequence mask
   int64_t n_ = 0, t_ = 0, f_ = 0, u_ = 0, g_ = 0;
   std::unique_ptr<Buffers> b_;
   std::unique_ptr<kernels::Matmul> input_mm_, step_mm_, back_step_mm_, dw_mm_, dr_mm_, dx_mm_;
