@@ -136,6 +136,28 @@ std::vector<autograd::Variable*> Sequential::trainable_weights() {
   return out;
 }
 
+std::vector<Tensor> Sequential::get_weights() {
+  std::vector<Tensor> out;
+  for (auto* w : weights()) out.push_back(w->value.clone());
+  return out;
+}
+
+void Sequential::set_weights(const std::vector<Tensor>& values) {
+  const auto ws = weights();
+  if (values.size() != ws.size()) {
+    throw ValueError(who() + ": set_weights expected " + std::to_string(ws.size()) + " tensors, received " +
+                     std::to_string(values.size()) + ".");
+  }
+  for (size_t i = 0; i < ws.size(); ++i) {
+    if (values[i].shape() != ws[i]->value.shape()) {
+      throw ShapeError(who() + ": set_weights: weight " + std::to_string(i) + " (" + ws[i]->name +
+                       ") has shape " + ws[i]->value.shape().str() + ", received " + values[i].shape().str() +
+                       ".");
+    }
+  }
+  for (size_t i = 0; i < ws.size(); ++i) ws[i]->value.copy_from(values[i].astype(DType::float32));
+}
+
 int64_t Sequential::count_params() const {
   int64_t n = 0;
   for (const auto& l : layers_) n += l->count_params();

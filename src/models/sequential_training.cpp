@@ -175,8 +175,13 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
   const bool terminal = Progbar::is_terminal(out);
   History history;
   const std::string model_who = who();  // built once: the step itself allocates nothing
+  bool stop_on_nan = false, nan_seen = false;
+  for (const auto& c : o.callbacks) stop_on_nan = stop_on_nan || c.callback->terminates_on_nan();
+  stop_training = false;
+  for (const auto& c : o.callbacks) c.callback->on_train_begin(*this);
 
-  for (int epoch = o.initial_epoch; epoch < o.epochs; ++epoch) {
+  for (int epoch = o.initial_epoch; epoch < o.epochs && !stop_training; ++epoch) {
+    for (const auto& c : o.callbacks) c.callback->on_epoch_begin(*this, epoch);
     if (o.verbose) out << "Epoch " << epoch + 1 << "/" << o.epochs << "\n";
     Progbar bar(steps, o.verbose, out, terminal);
     std::iota(t.order.begin(), t.order.end(), int64_t{0});
@@ -185,6 +190,7 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
     double loss_sum = 0.0;
     int64_t step = 0;
     models::for_each_batch(n, o.batch_size, [&](int64_t begin, int64_t end) {
+      if (nan_seen) return;  // TerminateOnNaN: skip the epoch's remaining batches
       const std::span<const int64_t> rows(t.order.data() + begin, static_cast<size_t>(end - begin));
       x.take_rows_into(rows, t.input.value);
       targets_all.take_rows_into(rows, t.targets);
@@ -201,6 +207,11 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
       autograd::Variable& pred = forward(&t.tape, t.input, true);
       autograd::Variable& loss = loss_->forward(&t.tape, pred, t.targets);
       const float value = loss.value.item();
+      if (!std::isfinite(value) && stop_on_nan) {
+        out << "Batch " << step + 1 << ": invalid loss, terminating training\n";
+        nan_seen = stop_training = true;
+        return;
+      }
       if (!std::isfinite(value)) {
         throw ValueError(
             who() + ": the loss became " + std::to_string(value) + " at epoch " + std::to_string(epoch + 1) +
@@ -217,11 +228,17 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
       bar.update(++step, logs.first(train_logs));
     });
     t.tape.clear();
+    if (nan_seen) break;
     if (validate) run_inference(x_val, &y_val, o.batch_size, nullptr, logs.subspan(train_logs), nullptr);
     bar.update(steps, logs, true);
     history.epoch.push_back(epoch);
     for (const auto& [name, value] : t.logs) history.history[name].push_back(value);
+    if (!o.callbacks.empty()) {
+      const callbacks::Logs epoch_logs(t.logs.begin(), t.logs.end());
+      for (const auto& c : o.callbacks) c.callback->on_epoch_end(*this, epoch, epoch_logs);
+    }
   }
+  for (const auto& c : o.callbacks) c.callback->on_train_end(*this);
   return history;
 }
 

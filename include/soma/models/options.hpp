@@ -12,6 +12,7 @@
 #include "soma/core/tensor.hpp"
 #include "soma/losses/loss.hpp"
 #include "soma/optimizers/optimizer.hpp"
+#include "soma/training/callbacks.hpp"
 
 namespace soma {
 
@@ -58,6 +59,7 @@ struct FitOptions {
   int initial_epoch = 0;
   // Where progress goes; null means std::cout.
   std::ostream* out = nullptr;
+  std::vector<callbacks::CallbackArg> callbacks = {};
 };
 
 struct EvaluateOptions {

@@ -54,6 +54,12 @@ class Sequential {
   layers::Layer& layer(size_t index);
   layers::Layer& get_layer(const std::string& name);
   std::vector<autograd::Variable*> weights();
+  // Copies of every weight's value, in weights() order (keras Model.get_weights)...
+  std::vector<Tensor> get_weights();
+  // ...and back: the same count and shapes, else ValueError/ShapeError naming the first misfit.
+  void set_weights(const std::vector<Tensor>& values);
+  // Set by a callback (EarlyStopping) to end fit() after the current epoch.
+  bool stop_training = false;
   std::vector<autograd::Variable*> trainable_weights();
   int64_t count_params() const;
   optimizers::Optimizer& optimizer();

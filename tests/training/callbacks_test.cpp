@@ -1,0 +1,190 @@
+// Keras callbacks in fit(): EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, CSVLogger,
+// TerminateOnNaN and LambdaCallback.
+#include "soma/training/callbacks.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "soma/core/random.hpp"
+#include "soma/layers/dense.hpp"
+#include "soma/models/sequential.hpp"
+#include "soma/optimizers/sgd.hpp"
+#include "support/error_matchers.hpp"
+
+namespace soma {
+namespace {
+
+namespace L = layers;
+namespace C = callbacks;
+
+Sequential regression(float lr) {
+  Sequential m;
+  m.add(L::Dense({.units = 1, .input_dim = 2}));
+  m.compile({.optimizer = optimizers::SGD({.learning_rate = lr}), .loss = "mse"});
+  return m;
+}
+
+std::pair<Tensor, Tensor> line(int64_t n) {
+  Tensor x = Tensor::empty({n, 2}), y = Tensor::empty({n, 1});
+  for (int64_t i = 0; i < n; ++i) {
+    x.f32()[2 * i] = random::uniform(-1, 1);
+    x.f32()[2 * i + 1] = random::uniform(-1, 1);
+    y.f32()[i] = 2 * x.f32()[2 * i] - x.f32()[2 * i + 1];
+  }
+  return {x, y};
+}
+
+// A callback that replays a scripted val_loss, so the stopping rules can be checked exactly.
+struct Scripted final : C::Callback {
+  std::vector<double> values;
+  C::Callback* inner;
+  explicit Scripted(std::vector<double> v, C::Callback* c) : values(std::move(v)), inner(c) {}
+  void on_train_begin(Sequential& m) override { inner->on_train_begin(m); }
+  void on_epoch_end(Sequential& m, int epoch, const C::Logs&) override {
+    inner->on_epoch_end(m, epoch, {{"val_loss", values[static_cast<size_t>(epoch)]}});
+  }
+};
+
+TEST(EarlyStopping, StopsAfterPatienceAndRestoresTheBestWeights) {
+  set_seed(70);
+  auto [x, y] = line(64);
+  Sequential m = regression(0.05f);
+  auto es = std::make_shared<C::EarlyStopping>(
+      C::EarlyStoppingOptions{.patience = 2, .restore_best_weights = true});
+  std::vector<std::vector<Tensor>> weights_by_epoch;
+  auto record = C::LambdaCallback({.on_epoch_end = [&](Sequential& s, int, const C::Logs&) {
+    weights_by_epoch.push_back(s.get_weights());
+  }});
+  // val_loss: best at epoch 1, then two epochs without improvement -> stop after epoch 3.
+  auto script = std::make_shared<Scripted>(std::vector<double>{1.0, 0.5, 0.6, 0.7, 0.1, 0.1}, es.get());
+  const History h = m.fit(x, y, {.batch_size = 8, .epochs = 6, .verbose = 0, .callbacks = {record, script}});
+  EXPECT_EQ(h.epoch.size(), 4u);
+  EXPECT_EQ(es->stopped_epoch(), 3);
+  EXPECT_EQ(es->best_epoch(), 1);
+  EXPECT_EQ(es->best(), 0.5);
+  const auto now = m.get_weights();
+  for (size_t i = 0; i < now.size(); ++i)
+    EXPECT_EQ(now[i].to_vector<float>(), weights_by_epoch[1][i].to_vector<float>());
+}
+
+TEST(EarlyStopping, MinDeltaModeAndRealMonitoring) {
+  auto es = std::make_shared<C::EarlyStopping>(C::EarlyStoppingOptions{.min_delta = 0.1, .patience = 1});
+  Sequential m = regression(0.05f);
+  set_seed(71);
+  auto [x, y] = line(32);
+  // Improvements smaller than min_delta do not count.
+  auto script = std::make_shared<Scripted>(std::vector<double>{1.0, 0.95, 0.92, 0.5}, es.get());
+  m.fit(x, y, {.batch_size = 8, .epochs = 4, .verbose = 0, .callbacks = {script}});
+  EXPECT_EQ(es->stopped_epoch(), 1);
+  // "auto" maximises accuracies.
+  auto acc =
+      std::make_shared<C::EarlyStopping>(C::EarlyStoppingOptions{.monitor = "val_accuracy", .patience = 0});
+  auto acc_script = std::make_shared<Scripted>(std::vector<double>{0.5, 0.6, 0.55}, acc.get());
+  (void)acc_script;
+  test::expect_contains(test::message_of<ValueError>([] { C::EarlyStopping({.mode = "largest"}); }),
+                        {"mode"});
+  // With the real logs: val_loss exists when there is validation data; training on a line converges.
+  auto real = std::make_shared<C::EarlyStopping>(C::EarlyStoppingOptions{.patience = 3});
+  Sequential fast = regression(0.3f);
+  const History h = fast.fit(
+      x, y, {.batch_size = 8, .epochs = 200, .verbose = 0, .validation_data = {{x, y}}, .callbacks = {real}});
+  EXPECT_LT(h.epoch.size(), 200u) << "never stopped";
+  EXPECT_LT(h.last("val_loss"), 1e-3);
+}
+
+TEST(ReduceLROnPlateau, CutsTheRateAfterPatience) {
+  Sequential m = regression(0.1f);
+  set_seed(72);
+  auto [x, y] = line(16);
+  auto r = std::make_shared<C::ReduceLROnPlateau>(
+      C::ReduceLROnPlateauOptions{.factor = 0.5, .patience = 2, .min_lr = 0.03});
+  auto script = std::make_shared<Scripted>(std::vector<double>{1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0}, r.get());
+  std::vector<float> rates;
+  auto record = C::LambdaCallback({.on_epoch_end = [&](Sequential& s, int, const C::Logs&) {
+    rates.push_back(s.optimizer().learning_rate());
+  }});
+  m.fit(x, y, {.batch_size = 8, .epochs = 7, .verbose = 0, .callbacks = {script, record}});
+  // Reductions after epochs 2 and 4 (0.1 -> 0.05 -> 0.03, floored by min_lr).
+  EXPECT_FLOAT_EQ(rates[1], 0.1f);
+  EXPECT_FLOAT_EQ(rates[2], 0.05f);
+  EXPECT_FLOAT_EQ(rates[4], 0.03f);
+  EXPECT_FLOAT_EQ(rates[6], 0.03f);
+}
+
+TEST(LearningRateScheduler, SetsTheRateEachEpoch) {
+  Sequential m = regression(0.1f);
+  set_seed(73);
+  auto [x, y] = line(16);
+  std::vector<float> rates;
+  auto record = C::LambdaCallback(
+      {.on_epoch_begin = [&](Sequential& s, int) { rates.push_back(s.optimizer().learning_rate()); }});
+  m.fit(
+      x, y,
+      {.batch_size = 8,
+       .epochs = 3,
+       .verbose = 0,
+       .callbacks = {C::LearningRateScheduler([](int epoch, double lr) { return epoch == 0 ? lr : lr / 2; }),
+                     record}});
+  EXPECT_EQ(rates, (std::vector<float>{0.1f, 0.05f, 0.025f}));
+  test::expect_contains(
+      test::message_of<ValueError>([&] {
+        m.fit(x, y,
+              {.verbose = 0, .callbacks = {C::LearningRateScheduler([](int, double) { return -1.0; })}});
+      }),
+      {"-1", "learning rate"});
+}
+
+TEST(CSVLogger, OneRowPerEpoch) {
+  const auto path =
+      std::filesystem::temp_directory_path() / ("soma_csv_" + std::to_string(::getpid()) + ".csv");
+  Sequential m = regression(0.1f);
+  set_seed(74);
+  auto [x, y] = line(16);
+  m.fit(x, y,
+        {.batch_size = 8,
+         .epochs = 3,
+         .verbose = 0,
+         .validation_data = {{x, y}},
+         .callbacks = {C::CSVLogger(path.string())}});
+  std::ifstream in(path);
+  std::string header, row;
+  std::getline(in, header);
+  EXPECT_EQ(header, "epoch,loss,val_loss");
+  int rows = 0;
+  while (std::getline(in, row)) ++rows;
+  EXPECT_EQ(rows, 3);
+  std::filesystem::remove(path);
+}
+
+TEST(TerminateOnNaN, StopsInsteadOfThrowing) {
+  Sequential m = regression(1e30f);
+  set_seed(75);
+  Tensor x = Tensor::full({64, 2}, 1.0f), y = Tensor::full({64, 1}, 5.0f);
+  std::ostringstream out;
+  const History h = m.fit(
+      x, y, {.batch_size = 8, .epochs = 5, .verbose = 0, .out = &out, .callbacks = {C::TerminateOnNaN()}});
+  EXPECT_TRUE(h.epoch.empty());
+  EXPECT_NE(out.str().find("invalid loss, terminating training"), std::string::npos);
+  EXPECT_TRUE(m.stop_training);
+}
+
+TEST(SetWeights, ChecksCountAndShapes) {
+  Sequential m = regression(0.1f);
+  auto w = m.get_weights();
+  ASSERT_EQ(w.size(), 2u);
+  w[0].fill(3.0f);
+  m.set_weights(w);
+  EXPECT_EQ(m.weights()[0]->value.f32()[0], 3.0f);
+  test::expect_contains(test::message_of<ValueError>([&] { m.set_weights({w[0]}); }),
+                        {"2 tensors", "received 1"});
+  test::expect_contains(test::message_of<ShapeError>([&] {
+                          m.set_weights({w[0], Tensor::zeros({2})});
+                        }),
+                        {"weight 1", "(1,)", "(2,)"});
+}
+
+}  // namespace
+}  // namespace soma
