@@ -30,6 +30,7 @@
 #include "soma/optimizers/optimizer.hpp"
 #include "soma/optimizers/rmsprop.hpp"
 #include "soma/optimizers/sgd.hpp"
+#include "soma/regularizers.hpp"
 #include "soma/training/callbacks.hpp"
 #include "soma/training/history.hpp"
 #include "soma/training/metrics.hpp"

@@ -67,6 +67,8 @@ void Conv2D::build_weights(const Shape& in) {
   kernel_ = &add_weight("kernel", Shape{kernel_size_[0], kernel_size_[1], in[2], options_.filters},
                         options_.kernel_initializer);
   if (options_.use_bias) bias_ = &add_weight("bias", Shape{options_.filters}, options_.bias_initializer);
+  regularize(*kernel_, options_.kernel_regularizer);
+  if (bias_) regularize(*bias_, options_.bias_regularizer);
 }
 
 autograd::Variable& Conv2D::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
@@ -108,6 +110,8 @@ void Conv1D::build_weights(const Shape& in) {
   output_shape(in);
   kernel_ = &add_weight("kernel", Shape{kernel_size_, in[1], options_.filters}, options_.kernel_initializer);
   if (options_.use_bias) bias_ = &add_weight("bias", Shape{options_.filters}, options_.bias_initializer);
+  regularize(*kernel_, options_.kernel_regularizer);
+  if (bias_) regularize(*bias_, options_.bias_regularizer);
 }
 
 autograd::Variable& Conv1D::forward(autograd::Tape* tape, autograd::Variable& x, bool) {

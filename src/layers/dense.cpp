@@ -37,6 +37,8 @@ void Dense::build_weights(const Shape& input_shape) {
   output_shape(input_shape);
   kernel_ = &add_weight("kernel", Shape{input_shape[-1], options_.units}, options_.kernel_initializer);
   if (options_.use_bias) bias_ = &add_weight("bias", Shape{options_.units}, options_.bias_initializer);
+  regularize(*kernel_, options_.kernel_regularizer);
+  if (bias_) regularize(*bias_, options_.bias_regularizer);
 }
 
 autograd::Variable& Dense::forward(autograd::Tape* tape, autograd::Variable& x, bool) {

@@ -91,6 +91,19 @@ int64_t Layer::count_params() const {
   return n;
 }
 
+double Layer::regularization_penalty() const {
+  double total = 0.0;
+  for (const auto& [w, r] : regularized_) total += r.penalty(w->value);
+  for (const Layer* sub : sublayers_) total += sub->regularization_penalty();
+  return total;
+}
+
+void Layer::add_regularization_gradients() {
+  for (auto& [w, r] : regularized_)
+    if (w->requires_grad && w->grad.defined()) r.add_gradient(w->value, w->grad);
+  for (Layer* sub : sublayers_) sub->add_regularization_gradients();
+}
+
 void Layer::set_trainable(bool t) {
   trainable_ = t;
   // Weights that are never trained (BatchNormalization's moving statistics) stay so.

@@ -101,7 +101,9 @@ void Sequential::run_inference(const Tensor& x, const Tensor* y, int64_t batch_s
   Trainer& t = *trainer_;
   kernels::flush_denormals();
   const int64_t n = x.dim(0);
-  double loss_sum = 0.0;
+  double loss_sum = 0.0, penalty = 0.0;  // the weight penalties are part of the loss, as in Keras
+  if (y)
+    for (const auto& layer : layers_) penalty += layer->regularization_penalty();
   if (y)
     for (auto& m : metrics_) m->reset();
   int64_t step = 0;
@@ -118,7 +120,7 @@ void Sequential::run_inference(const Tensor& x, const Tensor* y, int64_t batch_s
       loss_sum += static_cast<double>(loss_->forward(nullptr, out, targets).value.item()) *
                   static_cast<double>(end - begin);
       for (auto& m : metrics_) m->update(out.value, targets);
-      logs[0].second = loss_sum / static_cast<double>(end);
+      logs[0].second = loss_sum / static_cast<double>(end) + penalty;
       for (size_t i = 0; i < metrics_.size(); ++i) logs[i + 1].second = metrics_[i]->result();
     }
     if (bar) bar->update(++step, logs.first(y ? logs.size() : 0));
@@ -176,6 +178,13 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
   History history;
   const std::string model_who = who();  // built once: the step itself allocates nothing
   bool stop_on_nan = false, nan_seen = false;
+  const auto penalty = [&] {
+    double total = 0.0;
+    for (const auto& layer : layers_) total += layer->regularization_penalty();
+    return total;
+  };
+  bool regularized = false;
+  for (const auto& layer : layers_) regularized = regularized || layer->regularization_penalty() != 0.0;
   for (const auto& c : o.callbacks) stop_on_nan = stop_on_nan || c.callback->terminates_on_nan();
   stop_training = false;
   for (const auto& c : o.callbacks) c.callback->on_train_begin(*this);
@@ -220,8 +229,13 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
             "learning rate, check the data for extreme values, or compute the loss from logits.");
       }
       t.tape.backward(loss);
+      double reported = value;
+      if (regularized) {
+        for (auto& layer : layers_) layer->add_regularization_gradients();
+        reported += penalty();  // before the update: the penalty of the weights this loss was computed with
+      }
       optimizer_->apply(t.params);
-      loss_sum += static_cast<double>(value) * static_cast<double>(end - begin);
+      loss_sum += reported * static_cast<double>(end - begin);
       for (auto& m : metrics_) m->update(pred.value, t.targets);
       logs[0].second = loss_sum / static_cast<double>(end);
       for (size_t i = 0; i < metrics_.size(); ++i) logs[i + 1].second = metrics_[i]->result();

@@ -217,6 +217,35 @@ TEST(Sequential, TrainingStepsDoNotAllocate) {
   }
 }
 
+// kernel/bias regularizers: the reported loss includes the penalty, the gradient includes its derivative
+// (checked against an update computed by hand with plain SGD), and L2 shrinks the weights.
+TEST(Regularizers, PenaltyInLossAndGradient) {
+  set_seed(13);
+  Sequential m;
+  m.add(L::Dense({.units = 1,
+                  .use_bias = true,
+                  .kernel_regularizer = regularizers::L1L2(0.1f, 0.2f),
+                  .bias_regularizer = regularizers::L2(0.5f),
+                  .input_dim = 2}));
+  m.compile({.optimizer = optimizers::SGD({.learning_rate = 0.1f}), .loss = "mse"});
+  auto& d = static_cast<L::Dense&>(m.layer(0));
+  d.kernel().value.copy_from(Tensor::from_vector<float>({0.5f, -1.0f}, {2, 1}));
+  d.bias()->value.copy_from(Tensor::from_vector<float>({0.25f}, {1}));
+  const Tensor x = Tensor::from_vector<float>({1.0f, 2.0f}, {1, 2}),
+               y = Tensor::from_vector<float>({0.0f}, {1, 1});
+  // pred = 0.5 - 2 + 0.25 = -1.25; mse = 1.5625; penalty = 0.1 * 1.5 + 0.2 * 1.25 + 0.5 * 0.0625 = 0.43125
+  const double expected_loss = 1.5625 + 0.43125;
+  EXPECT_NEAR(m.evaluate(x, y, {.verbose = 0}).at("loss"), expected_loss, 1e-6);
+  const History h = m.fit(x, y, {.batch_size = 1, .epochs = 1, .verbose = 0, .shuffle = false});
+  EXPECT_NEAR(h.last("loss"), expected_loss, 1e-6);
+  // dmse/dpred = 2 * -1.25 = -2.5; dW = x * -2.5 + 0.1 sign(w) + 0.4 w; db = -2.5 + 1.0 * b
+  const float w0 = 0.5f - 0.1f * (-2.5f + 0.1f + 0.4f * 0.5f), w1 = -1.0f - 0.1f * (-5.0f - 0.1f - 0.4f);
+  const float b = 0.25f - 0.1f * (-2.5f + 0.25f);
+  EXPECT_NEAR(d.kernel().value.f32()[0], w0, 1e-6);
+  EXPECT_NEAR(d.kernel().value.f32()[1], w1, 1e-6);
+  EXPECT_NEAR(d.bias()->value.f32()[0], b, 1e-6);
+}
+
 TEST(SequentialErrors, FitBeforeCompile) {
   Sequential m = small_classifier();
   auto [x, y] = blobs(6);

@@ -24,6 +24,8 @@ struct Conv2DOptions {
   bool use_bias = true;
   std::string kernel_initializer = "glorot_uniform";
   std::string bias_initializer = "zeros";
+  regularizers::Regularizer kernel_regularizer = {};
+  regularizers::Regularizer bias_regularizer = {};
   std::vector<int64_t> input_shape = {};  // (height, width, channels) of a first layer
   std::string name = "";
   std::string dtype = "";  // dtype policy; empty: mixed_precision::global_policy() at construction
@@ -64,6 +66,8 @@ struct Conv1DOptions {
   bool use_bias = true;
   std::string kernel_initializer = "glorot_uniform";
   std::string bias_initializer = "zeros";
+  regularizers::Regularizer kernel_regularizer = {};
+  regularizers::Regularizer bias_regularizer = {};
   std::vector<int64_t> input_shape = {};  // (steps, channels) of a first layer
   std::string name = "";
   std::string dtype = "";  // dtype policy; empty: mixed_precision::global_policy() at construction

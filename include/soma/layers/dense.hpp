@@ -17,6 +17,8 @@ struct DenseOptions {
   bool use_bias = true;
   std::string kernel_initializer = "glorot_uniform";
   std::string bias_initializer = "zeros";
+  regularizers::Regularizer kernel_regularizer = {};
+  regularizers::Regularizer bias_regularizer = {};
   // Per-sample input shape of a first layer, e.g. {784}; input_dim = n is the same as {n}.
   std::vector<int64_t> input_shape = {};
   int64_t input_dim = 0;

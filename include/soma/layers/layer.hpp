@@ -4,9 +4,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "soma/autograd/tape.hpp"
+#include "soma/regularizers.hpp"
 
 namespace soma::layers {
 
@@ -38,6 +40,10 @@ class Layer {
   std::vector<autograd::Variable*> weights();
   std::vector<autograd::Variable*> trainable_weights();
   int64_t count_params() const;
+  // The sum of this layer's weight penalties, and adding their gradients to the weights' (whose grads
+  // must hold this step's loss gradient).
+  double regularization_penalty() const;
+  void add_regularization_gradients();
   bool trainable() const { return trainable_; }
   void set_trainable(bool t);
 
@@ -50,6 +56,10 @@ class Layer {
                                  bool trainable = true);
   // "Dense \"dense_2\"": how errors name this layer.
   std::string who() const;
+  // Registers a weight penalty (kernel_regularizer, bias_regularizer).
+  void regularize(autograd::Variable& weight, const regularizers::Regularizer& r) {
+    if (r.active()) regularized_.push_back({&weight, r});
+  }
   // A layer this one wraps (Bidirectional, TimeDistributed): its weights count as this layer's.
   void track(Layer& sublayer) { sublayers_.push_back(&sublayer); }
 
@@ -63,6 +73,7 @@ class Layer {
   std::vector<std::unique_ptr<autograd::Variable>> weights_;
   std::vector<bool> weight_trainable_;  // as add_weight was asked, whatever set_trainable says
   std::vector<Layer*> sublayers_;       // owned (on the heap) by the wrapper that tracks them
+  std::vector<std::pair<autograd::Variable*, regularizers::Regularizer>> regularized_;
 };
 
 }  // namespace soma::layers
