@@ -12,6 +12,7 @@
 #include "soma/data/idx.hpp"
 #include "soma/data/text.hpp"
 #include "soma/data/utils.hpp"
+#include "soma/io/weights_file.hpp"
 #include "soma/layers/convolutional.hpp"
 #include "soma/layers/core_layers.hpp"
 #include "soma/layers/dense.hpp"

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "models/trainer.hpp"
+#include "soma/io/weights_file.hpp"
 
 namespace soma {
 
@@ -156,6 +157,24 @@ void Sequential::set_weights(const std::vector<Tensor>& values) {
     }
   }
   for (size_t i = 0; i < ws.size(); ++i) ws[i]->value.copy_from(values[i].astype(DType::float32));
+}
+
+void Sequential::save_weights(const std::string& path) {
+  if (!built_) throw StateError(who() + ": save_weights needs a built model (it has no weights yet).");
+  std::vector<io::NamedTensor> named;
+  for (auto* w : weights()) named.push_back({w->name, w->value});
+  io::write_weights(path, named);
+}
+
+void Sequential::load_weights(const std::string& path) {
+  if (!built_) {
+    throw StateError(who() +
+                     ": load_weights needs a built model; give the first layer an input_shape or call "
+                     "build() first.");
+  }
+  std::vector<Tensor> values;
+  for (auto& t : io::read_weights(path)) values.push_back(std::move(t.value));
+  set_weights(values);  // checks count and shapes before changing anything
 }
 
 int64_t Sequential::count_params() const {

@@ -58,6 +58,10 @@ class Sequential {
   std::vector<Tensor> get_weights();
   // ...and back: the same count and shapes, else ValueError/ShapeError naming the first misfit.
   void set_weights(const std::vector<Tensor>& values);
+  // Weights to and from a file (format: soma/io/weights_file.hpp). Loading needs a built model with the
+  // same weights (count, names' order, shapes); a mismatch throws ShapeError/ValueError and changes nothing.
+  void save_weights(const std::string& path);
+  void load_weights(const std::string& path);
   // Set by a callback (EarlyStopping) to end fit() after the current epoch.
   bool stop_training = false;
   std::vector<autograd::Variable*> trainable_weights();
