@@ -45,7 +45,9 @@ std::vector<Tensor> deep_copy(const std::vector<Tensor>& tensors) {
 }  // namespace
 
 Adam::Adam(AdamOptions options)
-    : Optimizer(validated(options).learning_rate, options.decay), options_(options) {}
+    : Optimizer(validated(options).learning_rate, options.decay), options_(options) {
+  set_clipping(options.clipnorm, options.clipvalue);
+}
 
 Adam::Adam(const Adam& other)
     : Optimizer(other),

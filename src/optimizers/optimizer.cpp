@@ -1,5 +1,9 @@
 #include "soma/optimizers/optimizer.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <string>
+
 #include "kernels/denormals.hpp"
 #include "soma/core/error.hpp"
 
@@ -9,11 +13,47 @@ float Optimizer::current_learning_rate() const {
   return learning_rate_ / (1.0f + decay_ * static_cast<float>(iterations_));
 }
 
+void Optimizer::set_clipping(float clipnorm, float clipvalue) {
+  for (const float v : {clipnorm, clipvalue}) {
+    if (!(v >= 0.0f) || std::isinf(v)) {
+      throw ValueError(name() +
+                       ": clipnorm and clipvalue must be finite and >= 0 (0 turns clipping off), received " +
+                       std::to_string(v) + ".");
+    }
+  }
+  clipnorm_ = clipnorm;
+  clipvalue_ = clipvalue;
+}
+
+namespace {
+// Keras' clipnorm: the whole tensor rescaled when its L2 norm exceeds the limit; clipvalue: each element.
+void clip(Tensor& g, float clipnorm, float clipvalue) {
+  float* p = g.f32();
+  const int64_t n = g.numel();
+  if (clipnorm > 0.0f) {
+    double sq = 0.0;
+    for (int64_t i = 0; i < n; ++i) sq += static_cast<double>(p[i]) * p[i];
+    const double norm = std::sqrt(sq);
+    if (norm > clipnorm) {
+      const auto scale = static_cast<float>(clipnorm / norm);
+      for (int64_t i = 0; i < n; ++i) p[i] *= scale;
+    }
+  }
+  if (clipvalue > 0.0f) {
+    for (int64_t i = 0; i < n; ++i) p[i] = std::clamp(p[i], -clipvalue, clipvalue);
+  }
+}
+}  // namespace
+
 void Optimizer::apply(std::span<autograd::Variable* const> params) {
   kernels::flush_denormals();
   if (!built_) {
     build(params);
     built_ = true;
+  }
+  if (clipnorm_ > 0.0f || clipvalue_ > 0.0f) {
+    for (auto* p : params)
+      if (p->grad.defined()) clip(p->grad, clipnorm_, clipvalue_);
   }
   const float lr = current_learning_rate();
   for (size_t i = 0; i < params.size(); ++i) update(i, *params[i], lr);

@@ -38,8 +38,9 @@ int64_t checked_size(const autograd::Variable& param, size_t index, const Tensor
 
 }  // namespace
 
-SGD::SGD(SGDOptions options)
-    : Optimizer(validated(options).learning_rate, options.decay), options_(options) {}
+SGD::SGD(SGDOptions options) : Optimizer(validated(options).learning_rate, options.decay), options_(options) {
+  set_clipping(options.clipnorm, options.clipvalue);
+}
 
 SGD::SGD(const SGD& other) : Optimizer(other), options_(other.options_) {
   velocity_.reserve(other.velocity_.size());

@@ -14,7 +14,6 @@
 #include "soma/optimizers/sgd.hpp"
 #include "support/allocation_counter.hpp"
 
-
 namespace soma::optimizers {
 namespace {
 
@@ -231,6 +230,27 @@ TEST(OptimizerClone, CopyConstructorDeepCopiesState) {
   step(copy, b);
   step(copy2, c);
   EXPECT_EQ(b.value.to_vector<float>(), c.value.to_vector<float>());
+}
+
+// Keras' clipnorm (per gradient tensor) and clipvalue (per element), before the update rule.
+TEST(OptimizerApply, GradientClipping) {
+  SGD by_norm({.learning_rate = 1.0f, .clipnorm = 1.0f});
+  Variable a = param({0.0f, 0.0f}, {3.0f, 4.0f});  // norm 5 -> scaled to 1
+  step(by_norm, a);
+  EXPECT_FLOAT_EQ(a.value.f32()[0], -0.6f);
+  EXPECT_FLOAT_EQ(a.value.f32()[1], -0.8f);
+  Variable small = param({0.0f, 0.0f}, {0.3f, 0.4f});  // norm 0.5: untouched
+  step(by_norm, small);
+  EXPECT_FLOAT_EQ(small.value.f32()[1], -0.4f);
+  Adam by_value({.learning_rate = 1.0f, .clipvalue = 0.5f});
+  RMSprop both({.clipnorm = 2.0f, .clipvalue = 0.1f});
+  Variable b = param({0.0f, 0.0f, 0.0f}, {-3.0f, 0.2f, 0.05f});
+  step(by_value, b);
+  // Adam's first step moves each element by ~lr * sign(g): clipping keeps the signs, so check the grads.
+  EXPECT_FLOAT_EQ(b.grad.f32()[0], -0.5f);
+  EXPECT_FLOAT_EQ(b.grad.f32()[1], 0.2f);
+  EXPECT_EQ(both.options().clipvalue, 0.1f);
+  expect_value_error([] { SGD({.clipnorm = -1.0f}); }, {"clipnorm", "-1"});
 }
 
 TEST(OptimizerApply, ParameterWithoutGradientIsSkipped) {

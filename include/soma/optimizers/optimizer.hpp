@@ -30,6 +30,8 @@ class Optimizer {
 
  protected:
   Optimizer(float learning_rate, float decay) : learning_rate_(learning_rate), decay_(decay) {}
+  // Throws ValueError for a negative or non-finite value.
+  void set_clipping(float clipnorm, float clipvalue);
   // Creates state for `count` parameters (called once, before the first update).
   virtual void build(std::span<autograd::Variable* const> params) = 0;
   // Updates parameter `index` in place. `lr` is current_learning_rate(); iterations() is the number of
@@ -39,6 +41,7 @@ class Optimizer {
  private:
   float learning_rate_;
   float decay_;
+  float clipnorm_ = 0.0f, clipvalue_ = 0.0f;
   int64_t iterations_ = 0;
   bool built_ = false;
 };

@@ -20,6 +20,10 @@ struct RMSpropOptions {
   float epsilon = 1e-7f;  // >= 0
   bool centered = false;
   float decay = 0.0f;  // time-based learning-rate decay, >= 0
+  // Gradient clipping as Keras' optimizer arguments (0: off): each gradient tensor rescaled to an L2
+  // norm of at most clipnorm, and/or each element clamped to [-clipvalue, clipvalue].
+  float clipnorm = 0.0f;
+  float clipvalue = 0.0f;
 };
 
 class RMSprop final : public Optimizer {

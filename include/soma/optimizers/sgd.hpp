@@ -16,6 +16,10 @@ struct SGDOptions {
   float momentum = 0.0f;  // in [0, 1]
   bool nesterov = false;
   float decay = 0.0f;  // time-based learning-rate decay, >= 0
+  // Gradient clipping as Keras' optimizer arguments (0: off): each gradient tensor rescaled to an L2
+  // norm of at most clipnorm, and/or each element clamped to [-clipvalue, clipvalue].
+  float clipnorm = 0.0f;
+  float clipvalue = 0.0f;
 };
 
 class SGD final : public Optimizer {
