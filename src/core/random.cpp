@@ -2,7 +2,10 @@
 
 #include <cmath>
 #include <numbers>
+#include <sstream>
 #include <utility>
+
+#include "soma/core/error.hpp"
 
 namespace soma {
 
@@ -13,15 +16,23 @@ std::mt19937_64& global_engine() {
 }
 }  // namespace
 
-void set_seed(uint64_t seed) { global_engine().seed(seed); }
+void set_seed(uint64_t seed) {
+  global_engine().seed(seed);
+}
 
 namespace random {
 
-std::mt19937_64& engine() { return global_engine(); }
+std::mt19937_64& engine() {
+  return global_engine();
+}
 
-double uniform01() { return static_cast<double>(engine()() >> 11) * 0x1.0p-53; }
+double uniform01() {
+  return static_cast<double>(engine()() >> 11) * 0x1.0p-53;
+}
 
-float uniform(float low, float high) { return low + static_cast<float>(uniform01()) * (high - low); }
+float uniform(float low, float high) {
+  return low + static_cast<float>(uniform01()) * (high - low);
+}
 
 float normal(float mean, float stddev) {
   // Box-Muller; 1 - u keeps the logarithm's argument in (0, 1].
@@ -49,6 +60,22 @@ uint64_t below(uint64_t n) {
 
 void shuffle(std::span<int64_t> values) {
   for (size_t i = values.size(); i > 1; --i) std::swap(values[i - 1], values[below(i)]);
+}
+
+std::string state() {
+  std::ostringstream out;
+  out << engine();
+  return out.str();
+}
+
+void set_state(const std::string& text) {
+  std::istringstream in(text);
+  std::mt19937_64 restored;
+  in >> restored;
+  if (in.fail() || !(in >> std::ws).eof()) {
+    throw ValueError("random::set_state: the text is not a saved generator state.");
+  }
+  engine() = restored;
 }
 
 }  // namespace random

@@ -4,13 +4,15 @@ namespace soma::layers {
 
 Activation::Activation(ActivationOptions options)
     : Layer("activation", options.name, options.input_shape),
+      options_(options),
       activation_(activations::get(options.activation)) {}
 
 autograd::Variable& Activation::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
   return op_.forward(tape, x, activation_);
 }
 
-Flatten::Flatten(FlattenOptions options) : Layer("flatten", options.name, options.input_shape) {}
+Flatten::Flatten(FlattenOptions options)
+    : Layer("flatten", options.name, options.input_shape), options_(options) {}
 
 autograd::Variable& Flatten::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
   const Shape& s = x.value.shape();
@@ -18,7 +20,7 @@ autograd::Variable& Flatten::forward(autograd::Tape* tape, autograd::Variable& x
 }
 
 Reshape::Reshape(ReshapeOptions o)
-    : Layer("reshape", o.name, o.input_shape), target_(std::move(o.target_shape)) {
+    : Layer("reshape", o.name, o.input_shape), options_(o), target_(std::move(o.target_shape)) {
   if (target_.empty()) throw ValueError(who() + ": target_shape must not be empty.");
   int unknown = 0;
   for (int64_t d : target_) {
@@ -57,7 +59,7 @@ autograd::Variable& Reshape::forward(autograd::Tape* tape, autograd::Variable& x
 }
 
 Dropout::Dropout(DropoutOptions options)
-    : Layer("dropout", options.name, options.input_shape), rate_(options.rate) {
+    : Layer("dropout", options.name, options.input_shape), options_(options), rate_(options.rate) {
   if (!(rate_ >= 0.0f && rate_ < 1.0f)) {
     throw ValueError(who() + ": rate must be in [0, 1), received " + std::to_string(rate_) + ".");
   }

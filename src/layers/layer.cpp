@@ -3,9 +3,32 @@
 #include <map>
 #include <mutex>
 
+#include "layers/weight_budget.hpp"
 #include "soma/layers/initializers.hpp"
 
 namespace soma::layers {
+
+namespace detail {
+namespace {
+thread_local int64_t* active_budget = nullptr;
+}
+
+WeightBudget::WeightBudget(int64_t bytes) : remaining_(bytes) {
+  active_budget = &remaining_;
+}
+WeightBudget::~WeightBudget() {
+  active_budget = nullptr;
+}
+
+void spend_weight_budget(const std::string& who, const std::string& weight, int64_t numel) {
+  if (!active_budget) return;
+  if (numel > *active_budget / 4) {
+    throw ValueError(who + ": its config asks for a " + weight + " of " + std::to_string(numel) +
+                     " values, far more than the file holds.");
+  }
+  *active_budget -= numel * 4;
+}
+}  // namespace detail
 
 namespace {
 // Keras names layers of a type dense, dense_1, dense_2, ... per process.
@@ -61,6 +84,7 @@ autograd::Variable& Layer::operator()(autograd::Tape* tape, autograd::Variable& 
 
 autograd::Variable& Layer::add_weight(const std::string& name, const Shape& shape,
                                       const std::string& initializer, bool trainable) {
+  detail::spend_weight_budget(who(), name, shape.numel());
   Tensor t = Tensor::empty(shape);
   initializers::initialize(initializer, t);
   weights_.push_back(

@@ -11,7 +11,7 @@ std::string rank_message(const std::string& who, const char* expected, const Sha
 }  // namespace
 
 Pooling2D::Pooling2D(const std::string& prefix, Pooling2DOptions o, bool max)
-    : Layer(prefix, o.name, o.input_shape) {
+    : Layer(prefix, o.name, o.input_shape), options_(o) {
   geometry_.max = max;  // type() reads it
   const auto pool = detail::pair_arg(o.pool_size, who(), "pool_size");
   const auto strides = o.strides.empty() ? pool : detail::pair_arg(o.strides, who(), "strides");
@@ -39,7 +39,7 @@ autograd::Variable& Pooling2D::forward(autograd::Tape* tape, autograd::Variable&
   return op_.forward(tape, x, geometry_);
 }
 
-MaxPooling1D::MaxPooling1D(Pooling1DOptions o) : Layer("max_pooling1d", o.name, o.input_shape) {
+MaxPooling1D::MaxPooling1D(Pooling1DOptions o) : Layer("max_pooling1d", o.name, o.input_shape), options_(o) {
   const int64_t pool = detail::single_arg(o.pool_size, who(), "pool_size");
   const int64_t stride = o.strides.empty() ? pool : detail::single_arg(o.strides, who(), "strides");
   geometry_ = {.kh = 1,
@@ -68,7 +68,7 @@ autograd::Variable& MaxPooling1D::forward(autograd::Tape* tape, autograd::Variab
 }
 
 GlobalPooling2D::GlobalPooling2D(const std::string& prefix, GlobalPooling2DOptions o, bool max)
-    : Layer(prefix, o.name, o.input_shape), max_(max) {}
+    : Layer(prefix, o.name, o.input_shape), options_(o), max_(max) {}
 
 Shape GlobalPooling2D::output_shape(const Shape& in) const {
   if (in.rank() != 3) throw ShapeError(rank_message(who(), "4 (batch, height, width, channels)", in));

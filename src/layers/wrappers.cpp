@@ -25,6 +25,7 @@ Shape prepend(int64_t first, const Shape& rest) {
 
 Bidirectional::Bidirectional(std::unique_ptr<Recurrent> layer, BidirectionalOptions o)
     : Layer("bidirectional", o.name, declared(*layer)),
+      options_(o),
       forward_(std::move(layer)),
       mode_(merge_mode(o.merge_mode)) {
   backward_ = forward_->reversed("backward_" + forward_->name());
@@ -50,7 +51,7 @@ autograd::Variable& Bidirectional::forward(autograd::Tape* tape, autograd::Varia
 }
 
 TimeDistributed::TimeDistributed(std::unique_ptr<Layer> layer, TimeDistributedOptions o)
-    : Layer("time_distributed", o.name, {}), inner_(std::move(layer)) {
+    : Layer("time_distributed", o.name, {}), options_(o), inner_(std::move(layer)) {
   track(*inner_);
 }
 

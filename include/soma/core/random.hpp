@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <random>
 #include <span>
+#include <string>
 
 namespace soma {
 
@@ -12,6 +13,11 @@ void set_seed(uint64_t seed);
 namespace random {
 
 std::mt19937_64& engine();
+// The generator's whole state as text, and back: model files keep it so that a resumed training draws
+// the same shuffles and dropout masks as an uninterrupted one. set_state throws ValueError for text that
+// is not such a state, leaving the generator as it was.
+std::string state();
+void set_state(const std::string& text);
 // Uniform in [0, 1).
 double uniform01();
 float uniform(float low, float high);

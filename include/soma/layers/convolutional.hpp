@@ -35,6 +35,7 @@ class Conv2D final : public Layer {
  public:
   explicit Conv2D(Conv2DOptions options);
   std::string type() const override { return "Conv2D"; }
+  Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override;
   const Conv2DOptions& options() const { return options_; }
   autograd::Variable& kernel() { return *kernel_; }
@@ -79,6 +80,7 @@ class Conv1D final : public Layer {
  public:
   explicit Conv1D(Conv1DOptions options);
   std::string type() const override { return "Conv1D"; }
+  Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override;
   autograd::Variable& kernel() { return *kernel_; }
 

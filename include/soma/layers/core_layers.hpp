@@ -23,12 +23,14 @@ class Activation final : public Layer {
       : Activation(ActivationOptions{.activation = activation}) {}
   explicit Activation(ActivationOptions options);
   std::string type() const override { return "Activation"; }
+  Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override { return input_shape; }
 
  protected:
   autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
 
  private:
+  ActivationOptions options_;
   activations::Activation activation_;
   autograd::ActivationOp op_;
 };
@@ -43,12 +45,14 @@ class Flatten final : public Layer {
  public:
   explicit Flatten(FlattenOptions options = {});
   std::string type() const override { return "Flatten"; }
+  Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override { return Shape{input_shape.numel()}; }
 
  protected:
   autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
 
  private:
+  FlattenOptions options_;
   autograd::ReshapeOp op_;
 };
 
@@ -65,12 +69,14 @@ class Reshape final : public Layer {
       : Reshape(ReshapeOptions{.target_shape = std::move(target_shape)}) {}
   explicit Reshape(ReshapeOptions options);
   std::string type() const override { return "Reshape"; }
+  Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override;
 
  protected:
   autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
 
  private:
+  ReshapeOptions options_;
   std::vector<int64_t> target_;
   autograd::ReshapeOp op_;
 };
@@ -86,6 +92,7 @@ class Dropout final : public Layer {
   explicit Dropout(float rate) : Dropout(DropoutOptions{.rate = rate}) {}
   explicit Dropout(DropoutOptions options);
   std::string type() const override { return "Dropout"; }
+  Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override { return input_shape; }
   float rate() const { return rate_; }
 
@@ -93,6 +100,7 @@ class Dropout final : public Layer {
   autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
 
  private:
+  DropoutOptions options_;
   float rate_;
   autograd::DropoutOp op_;
 };

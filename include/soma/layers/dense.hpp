@@ -31,6 +31,7 @@ class Dense final : public Layer {
  public:
   explicit Dense(DenseOptions options);
   std::string type() const override { return "Dense"; }
+  Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override;
   const DenseOptions& options() const { return options_; }
   autograd::Variable& kernel() { return *kernel_; }

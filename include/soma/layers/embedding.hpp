@@ -24,6 +24,7 @@ class Embedding final : public Layer {
  public:
   explicit Embedding(EmbeddingOptions options);
   std::string type() const override { return "Embedding"; }
+  Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override;
   autograd::Variable& embeddings() { return *table_; }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "soma/autograd/tape.hpp"
+#include "soma/core/config.hpp"
 #include "soma/regularizers.hpp"
 
 namespace soma::layers {
@@ -46,6 +47,11 @@ class Layer {
   void add_regularization_gradients();
   bool trainable() const { return trainable_; }
   void set_trainable(bool t);
+
+  // The constructor arguments as Keras' get_config(): layers::deserialize({"class_name": type(),
+  // "config": get_config()}) makes an equal, unbuilt layer. Every soma layer has one; a custom layer must
+  // override it (and be registered with layers::register_layer) before its model can be saved.
+  virtual Config get_config() const;
 
  protected:
   // `prefix` is the snake_case type used for automatic names: "dense", "dense_1", ...

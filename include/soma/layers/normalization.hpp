@@ -27,6 +27,7 @@ class BatchNormalization final : public Layer {
  public:
   explicit BatchNormalization(BatchNormalizationOptions options = {});
   std::string type() const override { return "BatchNormalization"; }
+  Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override { return input_shape; }
   autograd::Variable& moving_mean() { return *moving_mean_; }
   autograd::Variable& moving_variance() { return *moving_variance_; }

@@ -24,12 +24,14 @@ class Pooling2D : public Layer {
   // Known here rather than overridden: the constructor's error messages need it.
   std::string type() const final { return geometry_.max ? "MaxPooling2D" : "AveragePooling2D"; }
   Shape output_shape(const Shape& input_shape) const override;
+  Config get_config() const override;
 
  protected:
   Pooling2D(const std::string& prefix, Pooling2DOptions options, bool max);
   autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
 
  private:
+  Pooling2DOptions options_;
   autograd::Pool2DGeometry geometry_;
   autograd::Pool2DOp op_;
 };
@@ -59,12 +61,14 @@ class MaxPooling1D final : public Layer {
  public:
   explicit MaxPooling1D(Pooling1DOptions options = {});
   std::string type() const override { return "MaxPooling1D"; }
+  Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override;
 
  protected:
   autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
 
  private:
+  Pooling1DOptions options_;
   autograd::Pool2DGeometry geometry_;
   autograd::ReshapeOp in_view_, out_view_;
   autograd::Pool2DOp op_;
@@ -80,12 +84,14 @@ class GlobalPooling2D : public Layer {
  public:
   std::string type() const final { return max_ ? "GlobalMaxPooling2D" : "GlobalAveragePooling2D"; }
   Shape output_shape(const Shape& input_shape) const override;
+  Config get_config() const override;
 
  protected:
   GlobalPooling2D(const std::string& prefix, GlobalPooling2DOptions options, bool max);
   autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
 
  private:
+  GlobalPooling2DOptions options_;
   bool max_;
   autograd::Pool2DOp op_;
   autograd::ReshapeOp view_;

@@ -40,6 +40,7 @@ using GRUOptions = RNNOptions;
 class Recurrent : public Layer {
  public:
   std::string type() const final;
+  Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override;
   autograd::Variable& kernel() { return *kernel_; }
   autograd::Variable& recurrent_kernel() { return *recurrent_; }

@@ -30,6 +30,7 @@ class Bidirectional final : public Layer {
   Bidirectional(std::unique_ptr<Recurrent> layer, BidirectionalOptions options);
 
   std::string type() const override { return "Bidirectional"; }
+  Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override;
   Recurrent& forward_layer() { return *forward_; }
   Recurrent& backward_layer() { return *backward_; }
@@ -39,6 +40,7 @@ class Bidirectional final : public Layer {
   autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
 
  private:
+  BidirectionalOptions options_;
   std::unique_ptr<Recurrent> forward_, backward_;
   autograd::MergeMode mode_;
   autograd::ReverseTimeOp reverse_;
@@ -60,6 +62,7 @@ class TimeDistributed final : public Layer {
   TimeDistributed(std::unique_ptr<Layer> layer, TimeDistributedOptions options);
 
   std::string type() const override { return "TimeDistributed"; }
+  Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override;
   Layer& layer() { return *inner_; }
 
@@ -68,6 +71,7 @@ class TimeDistributed final : public Layer {
   autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
 
  private:
+  TimeDistributedOptions options_;
   std::unique_ptr<Layer> inner_;
   autograd::ReshapeOp fold_, unfold_;
 };

@@ -9,6 +9,7 @@
 
 #include "soma/activations.hpp"
 #include "soma/autograd/tape.hpp"
+#include "soma/core/config.hpp"
 
 namespace soma::losses {
 
@@ -27,6 +28,8 @@ class Loss : public autograd::Node {
   void backward(autograd::Tape& tape) override;
   // The value of the latest forward.
   float value() const { return value_; }
+  // Keras get_config(): the constructor arguments, {"from_logits": ...}.
+  Config get_config() const;
   // Throws ShapeError (or ValueError for a wrong dtype) if y_true cannot be the target of y_pred.
   virtual void check_targets(const Shape& pred, const Tensor& y_true) const;
   autograd::Variable out;
@@ -71,7 +74,9 @@ class CategoricalCrossentropy final : public Loss {
  public:
   explicit CategoricalCrossentropy(LossOptions o = {}) : Loss(o) {}
   std::string name() const override { return "categorical_crossentropy"; }
-  std::unique_ptr<Loss> clone() const override { return std::make_unique<CategoricalCrossentropy>(options()); }
+  std::unique_ptr<Loss> clone() const override {
+    return std::make_unique<CategoricalCrossentropy>(options());
+  }
 
  protected:
   std::optional<activations::Kind> fuses_with() const override { return activations::Kind::softmax; }
@@ -106,6 +111,10 @@ class BinaryCrossentropy final : public Loss {
 };
 
 // By Keras name or alias ("mse", "mae", "categorical_crossentropy", ...); unknown names throw ValueError.
-std::unique_ptr<Loss> get(const std::string& name);
+std::unique_ptr<Loss> get(const std::string& name, LossOptions options = {});
+// {"class_name": "categorical_crossentropy", "config": {"from_logits": false}} and back; deserialize
+// throws ValueError for an unknown loss or argument.
+Config serialize(const Loss& loss);
+std::unique_ptr<Loss> deserialize(const Config& spec);
 
 }  // namespace soma::losses

@@ -20,6 +20,7 @@ namespace soma {
 struct OptimizerArg {
   OptimizerArg(const char* name) : OptimizerArg(std::string(name)) {}
   OptimizerArg(const std::string& name) : optimizer(optimizers::get(name)) {}
+  OptimizerArg(std::shared_ptr<optimizers::Optimizer> opt) : optimizer(std::move(opt)) {}
   template <class T>
   requires std::derived_from<T, optimizers::Optimizer> OptimizerArg(T opt)
       : optimizer(std::make_shared<T>(std::move(opt))) {}
@@ -32,6 +33,7 @@ struct LossArg {
   LossArg() = default;
   LossArg(const char* name) : LossArg(std::string(name)) {}
   LossArg(const std::string& name) : loss(losses::get(name)) {}
+  LossArg(std::shared_ptr<losses::Loss> l) : loss(std::move(l)) {}
   template <class T>
   requires std::derived_from<T, losses::Loss> LossArg(T l) : loss(std::make_shared<T>(std::move(l))) {}
   std::shared_ptr<losses::Loss> loss;

@@ -62,6 +62,15 @@ class Sequential {
   // same weights (count, names' order, shapes); a mismatch throws ShapeError/ValueError and changes nothing.
   void save_weights(const std::string& path);
   void load_weights(const std::string& path);
+  // keras Model.save: the architecture, the weights, the compile() arguments, the optimizer's state and
+  // soma's random generator in one file (soma/io/model_file.hpp, docs/saving.md), so that
+  // soma::load_model gives back a model that predicts identically and resumes training exactly.
+  void save(const std::string& path);
+  // Keras get_config(): {"name": ..., "layers": [{"class_name": ..., "config": ...}, ...]} and, once
+  // built, "build_input_shape" (per sample). from_config makes an equal model with fresh weights; it
+  // throws ValueError for a config that does not describe one.
+  Config get_config() const;
+  static Sequential from_config(const Config& config);
   // Set by a callback (EarlyStopping) to end fit() after the current epoch.
   bool stop_training = false;
   std::vector<autograd::Variable*> trainable_weights();

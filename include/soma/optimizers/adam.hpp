@@ -39,6 +39,7 @@ class Adam final : public Optimizer {
   ~Adam() override = default;
 
   std::unique_ptr<Optimizer> clone() const override;
+  Config get_config() const override;
   std::string name() const override { return "Adam"; }
   // The options it was built with; learning_rate is the current base rate (see set_learning_rate).
   AdamOptions options() const;
@@ -46,6 +47,7 @@ class Adam final : public Optimizer {
  protected:
   void build(std::span<autograd::Variable* const> params) override;
   void update(size_t index, autograd::Variable& param, float lr) override;
+  std::vector<Slot> slots() override;
 
  private:
   AdamOptions options_;

@@ -6,8 +6,11 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "soma/autograd/variable.hpp"
+#include "soma/core/config.hpp"
 
 namespace soma::optimizers {
 
@@ -28,6 +31,21 @@ class Optimizer {
   // ...and the one the next step uses: Keras' time-based decay, lr / (1 + decay * iterations).
   float current_learning_rate() const;
 
+  // Keras get_config(): the constructor arguments, learning_rate as it is now. optimizers::deserialize
+  // makes an equal, fresh optimizer from {"class_name": name(), "config": get_config()}.
+  virtual Config get_config() const = 0;
+  // Whether apply() has run (and so the per-parameter state exists).
+  bool built() const { return built_; }
+  // The per-parameter state, named "<slot>/<parameter index>" ("m/0", "v/0", "velocity/3"...), sharing
+  // storage with the optimizer; empty before the first apply(). With iterations() this is everything a
+  // resumed training needs.
+  std::vector<std::pair<std::string, Tensor>> state();
+  // Restores what state() and iterations() returned, for these parameters (apply()'s list). Throws
+  // ValueError naming the first slot that is missing, unexpected or misshapen; the optimizer is then
+  // left unbuilt, as if new.
+  void set_state(std::span<autograd::Variable* const> params, int64_t iterations,
+                 const std::vector<std::pair<std::string, Tensor>>& state);
+
  protected:
   Optimizer(float learning_rate, float decay) : learning_rate_(learning_rate), decay_(decay) {}
   // Throws ValueError for a negative or non-finite value.
@@ -37,6 +55,12 @@ class Optimizer {
   // Updates parameter `index` in place. `lr` is current_learning_rate(); iterations() is the number of
   // updates done before this one.
   virtual void update(size_t index, autograd::Variable& param, float lr) = 0;
+  // The state build() created, by slot name: one tensor per parameter (an empty vector when unused).
+  struct Slot {
+    std::string name;
+    std::vector<Tensor>* tensors;
+  };
+  virtual std::vector<Slot> slots() = 0;
 
  private:
   float learning_rate_;
@@ -48,5 +72,9 @@ class Optimizer {
 
 // The optimizer a compile() call names, by Keras string ("sgd", "rmsprop", "adam") or by value.
 std::unique_ptr<Optimizer> get(const std::string& name);
+// {"class_name": "Adam", "config": {...}} and back. deserialize throws ValueError for an unknown class,
+// an unknown or mistyped argument, or a value the optimizer rejects.
+Config serialize(const Optimizer& optimizer);
+std::unique_ptr<Optimizer> deserialize(const Config& spec);
 
 }  // namespace soma::optimizers

@@ -38,6 +38,7 @@ class RMSprop final : public Optimizer {
   ~RMSprop() override = default;
 
   std::unique_ptr<Optimizer> clone() const override;
+  Config get_config() const override;
   std::string name() const override { return "RMSprop"; }
   // The options it was built with; learning_rate is the current base rate (see set_learning_rate).
   RMSpropOptions options() const;
@@ -45,6 +46,7 @@ class RMSprop final : public Optimizer {
  protected:
   void build(std::span<autograd::Variable* const> params) override;
   void update(size_t index, autograd::Variable& param, float lr) override;
+  std::vector<Slot> slots() override;
 
  private:
   RMSpropOptions options_;

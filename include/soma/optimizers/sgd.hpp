@@ -34,6 +34,7 @@ class SGD final : public Optimizer {
   ~SGD() override = default;
 
   std::unique_ptr<Optimizer> clone() const override;
+  Config get_config() const override;
   std::string name() const override { return "SGD"; }
   // The options it was built with; learning_rate is the current base rate (see set_learning_rate).
   SGDOptions options() const;
@@ -41,6 +42,7 @@ class SGD final : public Optimizer {
  protected:
   void build(std::span<autograd::Variable* const> params) override;
   void update(size_t index, autograd::Variable& param, float lr) override;
+  std::vector<Slot> slots() override;
 
  private:
   SGDOptions options_;

@@ -1,0 +1,28 @@
+#pragma once
+// keras.models.load_model for files written by Sequential::save.
+//   model.save("fashion_mlp.soma");
+//   soma::Sequential again = soma::load_model("fashion_mlp.soma");
+#include <string>
+#include <string_view>
+
+#include "soma/models/sequential.hpp"
+
+namespace soma {
+
+struct LoadOptions {
+  // Compile the model with the saved optimizer (and its state), loss and metrics, as Keras' compile=True.
+  bool compile = true;
+  // Put soma's random generator back where it was at save(), so a resumed fit() shuffles and drops out
+  // exactly as the uninterrupted one would have. False keeps the generator as it is.
+  bool restore_random_state = true;
+};
+
+// Throws IOError for a file that is missing, not a soma model file, of another format version, truncated
+// or corrupted, and for a config or tensors that do not describe a model; nothing is half-loaded.
+Sequential load_model(const std::string& path, LoadOptions options = {});
+// The same from the bytes of a model file (`source` names them in errors); verify_checksum = false is
+// for fuzzing what lies behind the checksum.
+Sequential load_model_from_bytes(std::string_view bytes, const std::string& source, LoadOptions options = {},
+                                 bool verify_checksum = true);
+
+}  // namespace soma

@@ -1,0 +1,183 @@
+// Every layer's get_config and the class-name registry deserialize() reads. Kept in one place so the
+// JSON mapping of the options (layers/options_json.hpp) has one user.
+#include "soma/layers/serialization.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <mutex>
+
+#include "layers/options_json.hpp"
+
+namespace soma::layers {
+
+Config Layer::get_config() const {
+  throw NotImplementedError(
+      who() +
+      ": get_config() is not implemented. A custom layer must override get_config() and be "
+      "registered with layers::register_layer() before a model holding it can be saved.");
+}
+
+Config Dense::get_config() const {
+  Config c = detail::options_config(options_, name());
+  c["dtype"] = mixed_precision::name(policy_);  // the policy it was built with, global or not
+  return c;
+}
+Config Conv2D::get_config() const {
+  Config c = detail::options_config(options_, name());
+  c["dtype"] = bf16_ ? "mixed_bfloat16" : "float32";
+  return c;
+}
+Config Conv1D::get_config() const {
+  Config c = detail::options_config(options_, name());
+  c["dtype"] = bf16_ ? "mixed_bfloat16" : "float32";
+  return c;
+}
+Config Activation::get_config() const {
+  return detail::options_config(options_, name());
+}
+Config Flatten::get_config() const {
+  return detail::options_config(options_, name());
+}
+Config Reshape::get_config() const {
+  return detail::options_config(options_, name());
+}
+Config Dropout::get_config() const {
+  return detail::options_config(options_, name());
+}
+Config Pooling2D::get_config() const {
+  return detail::options_config(options_, name());
+}
+Config MaxPooling1D::get_config() const {
+  return detail::options_config(options_, name());
+}
+Config GlobalPooling2D::get_config() const {
+  return detail::options_config(options_, name());
+}
+Config BatchNormalization::get_config() const {
+  return detail::options_config(options_, name());
+}
+Config Recurrent::get_config() const {
+  return detail::options_config(options_, name());
+}
+Config Embedding::get_config() const {
+  return detail::options_config(options_, name());
+}
+Config Bidirectional::get_config() const {
+  Config c = detail::options_config(options_, name());
+  c["layer"] = serialize(*forward_);
+  return c;
+}
+Config TimeDistributed::get_config() const {
+  Config c = detail::options_config(options_, name());
+  c["layer"] = serialize(*inner_);
+  return c;
+}
+
+Config serialize(const Layer& layer) {
+  return Config{{"class_name", layer.type()}, {"config", layer.get_config()}};
+}
+
+namespace {
+
+template <class L, class Options>
+LayerFactory plain(const char* class_name) {
+  return [class_name](const Config& c) {
+    return std::make_unique<L>(detail::options_from_config<Options>(c, class_name));
+  };
+}
+
+// The layer a wrapper's config holds under "layer".
+const Config& inner_spec(const Config& c, const char* class_name) {
+  if (!c.is_object() || !c.contains("layer")) {
+    throw ValueError(fmt::format("{} config: the wrapped layer (\"layer\") is missing.", class_name));
+  }
+  return c["layer"];
+}
+
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, LayerFactory> factories;
+};
+
+Registry& registry() {
+  static Registry* r = [] {
+    auto* reg = new Registry;  // never destroyed: factories may be used from static destructors
+    auto& f = reg->factories;
+    f["Dense"] = plain<Dense, DenseOptions>("Dense");
+    f["Activation"] = plain<Activation, ActivationOptions>("Activation");
+    f["Flatten"] = plain<Flatten, FlattenOptions>("Flatten");
+    f["Reshape"] = plain<Reshape, ReshapeOptions>("Reshape");
+    f["Dropout"] = plain<Dropout, DropoutOptions>("Dropout");
+    f["Conv2D"] = plain<Conv2D, Conv2DOptions>("Conv2D");
+    f["Conv1D"] = plain<Conv1D, Conv1DOptions>("Conv1D");
+    f["MaxPooling2D"] = plain<MaxPooling2D, Pooling2DOptions>("MaxPooling2D");
+    f["AveragePooling2D"] = plain<AveragePooling2D, Pooling2DOptions>("AveragePooling2D");
+    f["MaxPooling1D"] = plain<MaxPooling1D, Pooling1DOptions>("MaxPooling1D");
+    f["GlobalAveragePooling2D"] =
+        plain<GlobalAveragePooling2D, GlobalPooling2DOptions>("GlobalAveragePooling2D");
+    f["GlobalMaxPooling2D"] = plain<GlobalMaxPooling2D, GlobalPooling2DOptions>("GlobalMaxPooling2D");
+    f["BatchNormalization"] = plain<BatchNormalization, BatchNormalizationOptions>("BatchNormalization");
+    f["SimpleRNN"] = plain<SimpleRNN, RNNOptions>("SimpleRNN");
+    f["LSTM"] = plain<LSTM, RNNOptions>("LSTM");
+    f["GRU"] = plain<GRU, RNNOptions>("GRU");
+    f["Embedding"] = plain<Embedding, EmbeddingOptions>("Embedding");
+    f["Bidirectional"] = [](const Config& c) {
+      std::unique_ptr<Layer> inner = deserialize(inner_spec(c, "Bidirectional"));
+      auto* rnn = dynamic_cast<Recurrent*>(inner.get());
+      if (!rnn) {
+        throw ValueError("Bidirectional config: the wrapped layer must be SimpleRNN, LSTM or GRU, received " +
+                         inner->type() + ".");
+      }
+      inner.release();
+      return std::make_unique<Bidirectional>(
+          std::unique_ptr<Recurrent>(rnn),
+          detail::options_from_config<BidirectionalOptions>(c, "Bidirectional", {"layer"}));
+    };
+    f["TimeDistributed"] = [](const Config& c) {
+      return std::make_unique<TimeDistributed>(
+          deserialize(inner_spec(c, "TimeDistributed")),
+          detail::options_from_config<TimeDistributedOptions>(c, "TimeDistributed", {"layer"}));
+    };
+    return reg;
+  }();
+  return *r;
+}
+
+}  // namespace
+
+void register_layer(const std::string& class_name, LayerFactory factory) {
+  if (class_name.empty() || !factory) {
+    throw ValueError("layers::register_layer: expected a class name and a factory, received " +
+                     (class_name.empty() ? std::string("an empty name") : "no factory for " + class_name) +
+                     ".");
+  }
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  r.factories[class_name] = std::move(factory);
+}
+
+std::unique_ptr<Layer> deserialize(const Config& spec) {
+  if (!spec.is_object() || !spec.contains("class_name") || !spec["class_name"].is_string()) {
+    throw ValueError("layers::deserialize: expected {\"class_name\": ..., \"config\": {...}}, received " +
+                     spec.dump().substr(0, 200) + ".");
+  }
+  const std::string class_name = spec["class_name"].get<std::string>();
+  LayerFactory factory;
+  std::vector<std::string> known;
+  {
+    Registry& r = registry();
+    std::lock_guard lock(r.mutex);
+    if (auto it = r.factories.find(class_name); it != r.factories.end()) factory = it->second;
+    for (const auto& kv : r.factories) known.push_back(kv.first);
+  }
+  if (!factory) {
+    throw ValueError(fmt::format(
+        "layers::deserialize: unknown layer class \"{}\". Known: {}. Hint: register custom layers with "
+        "layers::register_layer().",
+        class_name, fmt::join(known, ", ")));
+  }
+  return factory(spec.contains("config") ? spec["config"] : Config::object());
+}
+
+}  // namespace soma::layers
