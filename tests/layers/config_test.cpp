@@ -1,0 +1,258 @@
+// get_config / layers::deserialize for every layer: a layer made from its config has the same config,
+// shapes and parameter count; bad configs are ValueErrors that name the problem.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <set>
+
+#include "soma/layers/convolutional.hpp"
+#include "soma/layers/core_layers.hpp"
+#include "soma/layers/dense.hpp"
+#include "soma/layers/embedding.hpp"
+#include "soma/layers/normalization.hpp"
+#include "soma/layers/pooling.hpp"
+#include "soma/layers/recurrent.hpp"
+#include "soma/layers/serialization.hpp"
+#include "soma/layers/wrappers.hpp"
+#include "support/error_matchers.hpp"
+
+namespace soma::layers {
+namespace {
+
+using test::expect_contains;
+using test::message_of;
+
+struct Case {
+  std::string label;
+  std::function<std::unique_ptr<Layer>()> make;
+  Shape input;  // per sample
+};
+
+// Every layer with options away from their defaults, so a field the JSON mapping forgot shows up.
+std::vector<Case> cases() {
+  const regularizers::Regularizer reg = regularizers::L1L2(0.01f, 0.02f);
+  return {
+      {"Dense",
+       [=] {
+         return std::make_unique<Dense>(DenseOptions{.units = 5,
+                                                     .activation = "tanh",
+                                                     .use_bias = false,
+                                                     .kernel_initializer = "he_normal",
+                                                     .bias_initializer = "ones",
+                                                     .kernel_regularizer = reg,
+                                                     .bias_regularizer = regularizers::L2(0.5f),
+                                                     .input_shape = {7},
+                                                     .name = "d1",
+                                                     .dtype = "mixed_bfloat16"});
+       },
+       Shape{7}},
+      {"Activation", [] { return std::make_unique<Activation>(ActivationOptions{.activation = "sigmoid"}); },
+       Shape{3}},
+      {"Flatten",
+       [] {
+         return std::make_unique<Flatten>(FlattenOptions{.input_shape = {2, 3}});
+       },
+       Shape{2, 3}},
+      {"Reshape",
+       [] {
+         return std::make_unique<Reshape>(ReshapeOptions{.target_shape = {3, -1}});
+       },
+       Shape{6}},
+      {"Dropout", [] { return std::make_unique<Dropout>(0.25f); }, Shape{4}},
+      {"Conv2D",
+       [=] {
+         return std::make_unique<Conv2D>(Conv2DOptions{.filters = 3,
+                                                       .kernel_size = {3, 2},
+                                                       .strides = {2, 1},
+                                                       .padding = "same",
+                                                       .dilation_rate = {1},
+                                                       .activation = "relu",
+                                                       .kernel_initializer = "lecun_uniform",
+                                                       .kernel_regularizer = reg});
+       },
+       Shape{6, 5, 2}},
+      {"Conv1D",
+       [] {
+         return std::make_unique<Conv1D>(
+             Conv1DOptions{.filters = 4, .kernel_size = {3}, .padding = "same", .dilation_rate = {2}});
+       },
+       Shape{9, 2}},
+      {"MaxPooling2D",
+       [] {
+         return std::make_unique<MaxPooling2D>(
+             Pooling2DOptions{.pool_size = {3}, .strides = {1, 2}, .padding = "same"});
+       },
+       Shape{6, 6, 2}},
+      {"AveragePooling2D",
+       [] {
+         return std::make_unique<AveragePooling2D>(Pooling2DOptions{.pool_size = {2, 3}});
+       },
+       Shape{6, 6, 2}},
+      {"MaxPooling1D",
+       [] { return std::make_unique<MaxPooling1D>(Pooling1DOptions{.pool_size = {3}, .padding = "same"}); },
+       Shape{7, 2}},
+      {"GlobalAveragePooling2D", [] { return std::make_unique<GlobalAveragePooling2D>(); }, Shape{4, 4, 3}},
+      {"GlobalMaxPooling2D", [] { return std::make_unique<GlobalMaxPooling2D>(); }, Shape{4, 4, 3}},
+      {"BatchNormalization",
+       [] {
+         return std::make_unique<BatchNormalization>(BatchNormalizationOptions{
+             .momentum = 0.9f, .epsilon = 1e-5f, .center = false, .gamma_initializer = "zeros"});
+       },
+       Shape{5}},
+      {"SimpleRNN",
+       [] {
+         return std::make_unique<SimpleRNN>(
+             RNNOptions{.units = 3, .activation = "relu", .return_sequences = true});
+       },
+       Shape{4, 2}},
+      {"LSTM",
+       [] {
+         return std::make_unique<LSTM>(RNNOptions{.units = 3,
+                                                  .unit_forget_bias = false,
+                                                  .dropout = 0.1f,
+                                                  .recurrent_dropout = 0.2f,
+                                                  .go_backwards = true});
+       },
+       Shape{4, 2}},
+      {"GRU",
+       [] { return std::make_unique<GRU>(RNNOptions{.units = 2, .use_bias = false, .return_state = true}); },
+       Shape{3, 2}},
+      {"Embedding",
+       [] {
+         return std::make_unique<Embedding>(EmbeddingOptions{.input_dim = 20,
+                                                             .output_dim = 4,
+                                                             .embeddings_initializer = "glorot_uniform",
+                                                             .mask_zero = true});
+       },
+       Shape{5}},
+      {"Bidirectional",
+       [] {
+         return std::make_unique<Bidirectional>(LSTM({.units = 3, .return_sequences = true}),
+                                                BidirectionalOptions{.merge_mode = "ave"});
+       },
+       Shape{4, 2}},
+      {"TimeDistributed",
+       [] { return std::make_unique<TimeDistributed>(Dense({.units = 2, .activation = "softmax"})); },
+       Shape{3, 4}},
+  };
+}
+
+TEST(LayerConfig, EveryLayerRoundTrips) {
+  for (const Case& c : cases()) {
+    SCOPED_TRACE(c.label);
+    auto original = c.make();
+    const Config spec = serialize(*original);
+    EXPECT_EQ(spec["class_name"], c.label);
+    auto copy = deserialize(spec);
+    EXPECT_EQ(copy->type(), original->type());
+    EXPECT_EQ(copy->name(), original->name());
+    EXPECT_EQ(serialize(*copy), spec);
+    // The JSON text round-trips too (what a file stores).
+    EXPECT_EQ(serialize(*deserialize(Config::parse(spec.dump()))), spec);
+    original->build(c.input);
+    copy->build(c.input);
+    EXPECT_EQ(copy->output_shape(c.input), original->output_shape(c.input));
+    EXPECT_EQ(copy->count_params(), original->count_params());
+  }
+}
+
+TEST(LayerConfig, EveryRegisteredClassIsCovered) {
+  // Keeps the list above complete: a layer added to the registry without a round-trip case fails here.
+  std::set<std::string> covered;
+  for (const Case& c : cases()) covered.insert(c.label);
+  for (const char* name :
+       {"Dense", "Activation", "Flatten", "Reshape", "Dropout", "Conv2D", "Conv1D", "MaxPooling2D",
+        "AveragePooling2D", "MaxPooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling2D",
+        "BatchNormalization", "SimpleRNN", "LSTM", "GRU", "Embedding", "Bidirectional", "TimeDistributed"}) {
+    EXPECT_TRUE(covered.count(name)) << name;
+  }
+}
+
+TEST(LayerConfig, AutomaticNamesAreKept) {
+  Dense d({.units = 2});
+  EXPECT_EQ(d.get_config()["name"], d.name());
+  EXPECT_EQ(d.get_config()["dtype"], "float32") << "the policy it was built with, not \"\"";
+}
+
+TEST(LayerConfig, MissingArgumentsTakeTheirDefaults) {
+  auto layer = deserialize(Config{{"class_name", "Dense"}, {"config", {{"units", 4}}}});
+  const Config c = layer->get_config();
+  EXPECT_EQ(c["activation"], "linear");
+  EXPECT_EQ(c["kernel_initializer"], "glorot_uniform");
+  EXPECT_EQ(c["use_bias"], true);
+}
+
+TEST(LayerConfig, BadConfigsAreValueErrors) {
+  expect_contains(message_of<ValueError>([] {
+                    deserialize(Config{{"class_name", "Attention"}});
+                  }),
+                  {"unknown layer class \"Attention\"", "Known:", "Dense", "register_layer"});
+  expect_contains(message_of<ValueError>([] { deserialize(Config::array()); }), {"class_name"});
+  expect_contains(message_of<ValueError>([] { deserialize(Config{{"class_name", 3}}); }), {"class_name"});
+  expect_contains(message_of<ValueError>([] {
+                    deserialize(Config{{"class_name", "Dense"}, {"config", {{"units", 4}, {"unit", 3}}}});
+                  }),
+                  {"Dense config", "unknown argument \"unit\"", "units"});
+  expect_contains(message_of<ValueError>([] {
+                    deserialize(Config{{"class_name", "Dense"}, {"config", {{"units", "four"}}}});
+                  }),
+                  {"Dense config", "\"units\"", "wrong type", "string"});
+  expect_contains(message_of<ValueError>([] {
+                    deserialize(Config{{"class_name", "Dense"}, {"config", 5}});
+                  }),
+                  {"Dense config", "JSON object"});
+  // Values the constructor rejects keep its message.
+  expect_contains(message_of<ValueError>([] {
+                    deserialize(Config{{"class_name", "Dropout"}, {"config", {{"rate", 1.5}}}});
+                  }),
+                  {"rate must be in [0, 1)"});
+  expect_contains(message_of<ValueError>([] {
+                    deserialize(Config{{"class_name", "Bidirectional"}, {"config", {{"merge_mode", "sum"}}}});
+                  }),
+                  {"Bidirectional config", "\"layer\"", "missing"});
+  expect_contains(
+      message_of<ValueError>([] {
+        deserialize(Config{{"class_name", "Bidirectional"},
+                           {"config", {{"layer", {{"class_name", "Dense"}, {"config", {{"units", 2}}}}}}}});
+      }),
+      {"must be SimpleRNN, LSTM or GRU", "Dense"});
+}
+
+// A user's own layer joins the registry and so can be saved and loaded.
+class Scale final : public Layer {
+ public:
+  explicit Scale(float factor) : Layer("scale", "", {}), factor_(factor) {}
+  std::string type() const override { return "Scale"; }
+  Shape output_shape(const Shape& in) const override { return in; }
+  Config get_config() const override { return {{"factor", factor_}, {"name", name()}}; }
+
+ protected:
+  autograd::Variable& forward(autograd::Tape*, autograd::Variable& x, bool) override { return x; }
+
+ private:
+  float factor_;
+};
+
+class Unsaveable final : public Layer {
+ public:
+  Unsaveable() : Layer("unsaveable", "", {}) {}
+  std::string type() const override { return "Unsaveable"; }
+  Shape output_shape(const Shape& in) const override { return in; }
+
+ protected:
+  autograd::Variable& forward(autograd::Tape*, autograd::Variable& x, bool) override { return x; }
+};
+
+TEST(LayerConfig, CustomLayersRegister) {
+  register_layer("Scale",
+                 [](const Config& c) { return std::make_unique<Scale>(c.at("factor").get<float>()); });
+  auto copy = deserialize(serialize(Scale(2.5f)));
+  EXPECT_EQ(copy->type(), "Scale");
+  EXPECT_EQ(copy->get_config()["factor"], 2.5f);
+  expect_contains(message_of<NotImplementedError>([] { Unsaveable().get_config(); }),
+                  {"Unsaveable", "get_config", "register_layer"});
+  expect_contains(message_of<ValueError>([] { register_layer("", nullptr); }), {"register_layer"});
+}
+
+}  // namespace
+}  // namespace soma::layers
