@@ -1,5 +1,8 @@
 #include "soma/training/callbacks.hpp"
 
+#include <fmt/args.h>
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -145,6 +148,54 @@ void CSVLogger::on_epoch_end(Sequential&, int epoch, const Logs& logs) {
     out << separator_ << buf;
   }
   out << '\n';
+}
+
+ModelCheckpoint::ModelCheckpoint(std::string filepath, ModelCheckpointOptions options)
+    : filepath_(std::move(filepath)), options_(std::move(options)) {
+  if (filepath_.empty()) throw ValueError("ModelCheckpoint: filepath must not be empty.");
+  maximize_ = maximizes(options_.mode, options_.monitor, "ModelCheckpoint");
+}
+
+void ModelCheckpoint::on_train_begin(Sequential&) {
+  best_ = !std::isnan(options_.initial_value_threshold) ? options_.initial_value_threshold
+          : maximize_                                   ? -INFINITY
+                                                        : INFINITY;
+}
+
+void ModelCheckpoint::on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
+  if (options_.save_best_only) {
+    const double* current = monitored(logs, options_.monitor, "ModelCheckpoint");
+    if (current == nullptr) return;
+    if (!better(*current, best_, 0.0, maximize_)) {
+      if (options_.verbose) {
+        std::printf("\nEpoch %d: %s did not improve from %.5f\n", epoch + 1, options_.monitor.c_str(), best_);
+      }
+      return;
+    }
+    if (options_.verbose) {
+      std::printf("\nEpoch %d: %s improved from %.5f to %.5f, saving model\n", epoch + 1,
+                  options_.monitor.c_str(), best_, *current);
+    }
+    best_ = *current;
+  }
+  fmt::dynamic_format_arg_store<fmt::format_context> args;
+  args.push_back(fmt::arg("epoch", epoch + 1));
+  for (const auto& [name, value] : logs) args.push_back(fmt::arg(name.c_str(), value));
+  std::string path;
+  try {
+    path = fmt::vformat(filepath_, args);
+  } catch (const fmt::format_error& e) {
+    throw ValueError("ModelCheckpoint: cannot fill in the filepath \"" + filepath_ + "\": " + e.what() +
+                     ". Placeholders are {epoch} and the logs' names, e.g. {val_loss:.3f}.");
+  }
+  if (options_.save_weights_only) {
+    model.save_weights(path);
+  } else {
+    model.save(path);
+  }
+  last_saved_ = path;
+  if (options_.verbose && !options_.save_best_only)
+    std::printf("\nEpoch %d: saving model to %s\n", epoch + 1, path.c_str());
 }
 
 }  // namespace soma::callbacks

@@ -3,6 +3,7 @@
 #include "soma/training/callbacks.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,7 @@
 
 #include "soma/core/random.hpp"
 #include "soma/layers/dense.hpp"
+#include "soma/models/saving.hpp"
 #include "soma/models/sequential.hpp"
 #include "soma/optimizers/sgd.hpp"
 #include "support/error_matchers.hpp"
@@ -184,6 +186,88 @@ TEST(SetWeights, ChecksCountAndShapes) {
                           m.set_weights({w[0], Tensor::zeros({2})});
                         }),
                         {"weight 1", "(1,)", "(2,)"});
+}
+
+}  // namespace
+}  // namespace soma
+
+namespace soma {
+namespace {
+
+namespace L = layers;
+namespace C = callbacks;
+
+std::string checkpoint_dir() {
+  const auto dir = std::filesystem::temp_directory_path() / ("soma_ckpt_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+TEST(ModelCheckpoint, SaveBestOnlyKeepsTheBestEpochsModel) {
+  set_seed(71);
+  auto [x, y] = line(64);
+  auto [vx, vy] = line(32);
+  Sequential m;
+  m.add(L::Dense({.units = 1, .input_dim = 2}));
+  m.compile({.optimizer = optimizers::SGD({.learning_rate = 0.05f}), .loss = "mse"});
+  const std::string dir = checkpoint_dir();
+  auto ckpt = std::make_shared<C::ModelCheckpoint>(dir + "/best.soma",
+                                                   C::ModelCheckpointOptions{.save_best_only = true});
+  // Scripted val_loss: improves at epochs 0, 1 and 3 only; the weights of epoch 3 must be the ones saved.
+  std::vector<std::vector<Tensor>> weights;
+  const std::vector<double> script{0.5, 0.4, 0.45, 0.3, 0.35};
+  Scripted scripted(script, ckpt.get());
+  auto record = C::LambdaCallback(
+      {.on_epoch_end = [&](Sequential& s, int, const C::Logs&) { weights.push_back(s.get_weights()); }});
+  m.fit(x, y,
+        {.batch_size = 16,
+         .epochs = 5,
+         .verbose = 0,
+         .validation_data = {{vx, vy}},
+         .callbacks = {record, std::shared_ptr<C::Callback>(&scripted, [](C::Callback*) {})}});
+  EXPECT_EQ(ckpt->best(), 0.3);
+  Sequential best = load_model(dir + "/best.soma");
+  ASSERT_EQ(weights.size(), 5u);
+  EXPECT_EQ(best.get_weights()[0].to_vector<float>(), weights[3][0].to_vector<float>());
+  EXPECT_TRUE(best.compiled()) << "a full model, optimizer included";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ModelCheckpoint, FilepathNamesTheEpochAndLogs) {
+  set_seed(72);
+  auto [x, y] = line(32);
+  Sequential m = regression(0.05f);
+  const std::string dir = checkpoint_dir();
+  m.fit(x, y,
+        {.batch_size = 16,
+         .epochs = 3,
+         .verbose = 0,
+         .callbacks = {C::ModelCheckpoint(dir + "/m-{epoch:02d}.soma"),
+                       C::ModelCheckpoint(dir + "/w-{epoch}-{loss:.1f}.weights",
+                                          {.monitor = "loss", .save_weights_only = true})}});
+  for (const char* name : {"m-01.soma", "m-02.soma", "m-03.soma"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir + "/" + name)) << name;
+  }
+  int weights_files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    weights_files += entry.path().extension() == ".weights";
+  }
+  EXPECT_EQ(weights_files, 3);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ModelCheckpoint, BadArguments) {
+  test::expect_contains(test::message_of<ValueError>([] { C::ModelCheckpoint(""); }), {"filepath"});
+  test::expect_contains(test::message_of<ValueError>([] { C::ModelCheckpoint("a.soma", {.mode = "best"}); }),
+                        {"ModelCheckpoint", "mode"});
+  set_seed(73);
+  auto [x, y] = line(16);
+  Sequential m = regression(0.05f);
+  test::expect_contains(
+      test::message_of<ValueError>([&] {
+        m.fit(x, y, {.epochs = 1, .verbose = 0, .callbacks = {C::ModelCheckpoint("/tmp/{val_acc}.soma")}});
+      }),
+      {"ModelCheckpoint", "{val_acc}", "{epoch}"});
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 // A callback passed by value is copied into fit; pass a std::shared_ptr to read its state afterwards.
 #include <concepts>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -37,11 +38,11 @@ class Callback {
 // One argument of FitOptions::callbacks: any Callback by value or by shared_ptr.
 struct CallbackArg {
   template <class T>
-    requires std::derived_from<T, Callback>
-  CallbackArg(T value) : callback(std::make_shared<T>(std::move(value))) {}
+  requires std::derived_from<T, Callback> CallbackArg(T value)
+      : callback(std::make_shared<T>(std::move(value))) {}
   template <class T>
-    requires std::derived_from<T, Callback>
-  CallbackArg(std::shared_ptr<T> shared) : callback(std::move(shared)) {}
+  requires std::derived_from<T, Callback> CallbackArg(std::shared_ptr<T> shared)
+      : callback(std::move(shared)) {}
   std::shared_ptr<Callback> callback;
 };
 
@@ -155,6 +156,37 @@ class LambdaCallback final : public Callback {
 
  private:
   LambdaCallbackOptions f_;
+};
+
+struct ModelCheckpointOptions {
+  std::string monitor = "val_loss";
+  int verbose = 0;
+  // Write only when `monitor` improves on the best value so far (otherwise after every epoch).
+  bool save_best_only = false;
+  // save_weights() instead of save() (no architecture, no optimizer state).
+  bool save_weights_only = false;
+  std::string mode = "auto";  // "min", "max", or "auto": max for accuracies, else min
+  // Save only if the monitored value is better than this (Keras' initial_value_threshold); NaN: none.
+  double initial_value_threshold = std::numeric_limits<double>::quiet_NaN();
+};
+
+// Saves the model at the end of epochs, as keras.callbacks.ModelCheckpoint. The path may name the epoch
+// (1-based) and any log: "ckpt-{epoch:02d}-{val_loss:.3f}.soma" (fmt syntax, as Keras' format strings).
+class ModelCheckpoint final : public Callback {
+ public:
+  explicit ModelCheckpoint(std::string filepath, ModelCheckpointOptions options = {});
+  void on_train_begin(Sequential& model) override;
+  void on_epoch_end(Sequential& model, int epoch, const Logs& logs) override;
+  double best() const { return best_; }
+  // The file the latest save wrote, or "".
+  const std::string& last_saved() const { return last_saved_; }
+
+ private:
+  std::string filepath_;
+  ModelCheckpointOptions options_;
+  bool maximize_ = false;
+  double best_ = 0.0;
+  std::string last_saved_;
 };
 
 }  // namespace soma::callbacks
