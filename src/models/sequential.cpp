@@ -183,6 +183,11 @@ int64_t Sequential::count_params() const {
   return n;
 }
 
+const losses::Loss& Sequential::loss() const {
+  if (!loss_) throw StateError(who() + ": the model has no loss until compile() is called.");
+  return *loss_;
+}
+
 optimizers::Optimizer& Sequential::optimizer() {
   if (!optimizer_) throw StateError(who() + ": the model has no optimizer until compile() is called.");
   return *optimizer_;

@@ -76,6 +76,9 @@ class Sequential {
   std::vector<autograd::Variable*> trainable_weights();
   int64_t count_params() const;
   optimizers::Optimizer& optimizer();
+  // The compiled loss and metric names; StateError before compile().
+  const losses::Loss& loss() const;
+  const std::vector<std::string>& metric_names() const { return metric_names_; }
 
  private:
   struct Trainer;
