@@ -41,11 +41,16 @@ double sum_elements(const Tensor& input, const Tensor& y_true, const float* weig
   const float* p = input.f32();
   const float* y = y_true.f32();
   double sum = 0.0;
+  const int64_t n = rows * cols;
+  if (weights == nullptr && grad == nullptr) {
+    for (int64_t i = 0; i < n; ++i) sum += f(p[i], y[i]).first;
+    return sum;
+  }
   if (weights == nullptr) {
-    for (int64_t i = 0; i < rows * cols; ++i) {
+    for (int64_t i = 0; i < n; ++i) {
       const auto [loss, d] = f(p[i], y[i]);
       sum += loss;
-      if (grad) grad[i] = scale * d;
+      grad[i] = scale * d;
     }
     return sum;
   }
