@@ -4,20 +4,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include "losses/reduction.hpp"
 #include "soma/losses/loss.hpp"
 
 namespace soma::losses {
 
 namespace {
+using detail::rows_of;
 constexpr float kEpsilon = 1e-7f;  // keras.backend.epsilon()
-
-struct Rows {
-  int64_t rows, cols;
-};
-Rows rows_of(const Tensor& t) {
-  const int64_t cols = t.rank() >= 2 ? t.dim(-1) : 1;
-  return {t.numel() / cols, cols};
-}
 
 // One row of categorical cross-entropy against target weights y (one-hot or soft); returns the loss and
 // writes d(loss)/d(input) * scale into g when non-null.
@@ -56,32 +50,38 @@ double categorical_row(const float* in, const float* y, int64_t cols, bool logit
 }
 }  // namespace
 
-double CategoricalCrossentropy::evaluate(const Tensor& input, bool logits, const Tensor& y_true, float* grad) const {
+double CategoricalCrossentropy::evaluate(const Tensor& input, bool logits, const Tensor& y_true,
+                                         const float* weights, float* grad) const {
   const auto [rows, cols] = rows_of(input);
   const float scale = 1.0f / static_cast<float>(rows);
+  const detail::RowWeights weight(weights, input);
   double sum = 0.0;
   for (int64_t r = 0; r < rows; ++r) {
-    sum += categorical_row(input.f32() + r * cols, y_true.f32() + r * cols, cols, logits,
-                           grad ? grad + r * cols : nullptr, scale);
+    const float w = weight(r);
+    sum += w * categorical_row(input.f32() + r * cols, y_true.f32() + r * cols, cols, logits,
+                               grad ? grad + r * cols : nullptr, scale * w);
   }
   return sum / static_cast<double>(rows);
 }
 
 void SparseCategoricalCrossentropy::check_targets(const Shape& pred, const Tensor& y_true) const {
-  const bool rank_ok = y_true.rank() == pred.rank() - 1 || (y_true.rank() == pred.rank() && y_true.dim(-1) == 1);
+  const bool rank_ok =
+      y_true.rank() == pred.rank() - 1 || (y_true.rank() == pred.rank() && y_true.dim(-1) == 1);
   if (pred.rank() < 1 || !rank_ok || y_true.shape().numel() * pred[-1] != pred.numel()) {
-    throw ShapeError(name() + ": expected integer labels of shape " + pred.with_dim(-1, 1).without_batch().str() +
-                     " per sample for y_pred of shape " + pred.str() + ", received " + y_true.shape().str() +
+    throw ShapeError(name() + ": expected integer labels of shape " +
+                     pred.with_dim(-1, 1).without_batch().str() + " per sample for y_pred of shape " +
+                     pred.str() + ", received " + y_true.shape().str() +
                      "; for one-hot targets use categorical_crossentropy.");
   }
 }
 
 double SparseCategoricalCrossentropy::evaluate(const Tensor& input, bool logits, const Tensor& y_true,
-                                               float* grad) const {
+                                               const float* weights, float* grad) const {
   const auto [rows, cols] = rows_of(input);
   const Tensor labels = y_true.dtype() == DType::int64 ? y_true : y_true.astype(DType::int64);
   const int64_t* lab = labels.data<int64_t>();
   const float scale = 1.0f / static_cast<float>(rows);
+  const detail::RowWeights weight(weights, input);
   // Reused across calls so the training step does not allocate.
   thread_local std::vector<float> onehot;
   onehot.assign(static_cast<size_t>(cols), 0.0f);
@@ -92,32 +92,34 @@ double SparseCategoricalCrossentropy::evaluate(const Tensor& input, bool logits,
                        " is outside [0, " + std::to_string(cols) + ").");
     }
     onehot[static_cast<size_t>(lab[r])] = 1.0f;
-    sum += categorical_row(input.f32() + r * cols, onehot.data(), cols, logits, grad ? grad + r * cols : nullptr,
-                           scale);
+    const float w = weight(r);
+    sum += w * categorical_row(input.f32() + r * cols, onehot.data(), cols, logits,
+                               grad ? grad + r * cols : nullptr, scale * w);
     onehot[static_cast<size_t>(lab[r])] = 0.0f;
   }
   return sum / static_cast<double>(rows);
 }
 
-double BinaryCrossentropy::evaluate(const Tensor& input, bool logits, const Tensor& y_true, float* grad) const {
-  const auto [rows, cols] = rows_of(input);
-  const int64_t n = rows * cols;
-  const float* in = input.f32();
-  const float* y = y_true.f32();
+double BinaryCrossentropy::evaluate(const Tensor& input, bool logits, const Tensor& y_true,
+                                    const float* weights, float* grad) const {
+  const int64_t n = input.numel();
   // Mean over the last axis, then over the batch: every element weighs 1/n.
   const float scale = 1.0f / static_cast<float>(n);
   double sum = 0.0;
-  for (int64_t i = 0; i < n; ++i) {
-    if (logits) {
-      const double z = in[i];
-      sum += std::max(z, 0.0) - z * y[i] + std::log1p(std::exp(-std::fabs(z)));
-      if (grad) grad[i] = scale * (1.0f / (1.0f + std::exp(-in[i])) - y[i]);
-    } else {
-      const double p = std::clamp(static_cast<double>(in[i]), double{kEpsilon}, 1.0 - kEpsilon);
-      sum -= y[i] * std::log(p + kEpsilon) + (1.0 - y[i]) * std::log(1.0 - p + kEpsilon);
-      const bool clipped = in[i] < kEpsilon || in[i] > 1.0f - kEpsilon;
-      if (grad) grad[i] = clipped ? 0.0f : scale * static_cast<float>(-y[i] / (p + kEpsilon) + (1.0 - y[i]) / (1.0 - p + kEpsilon));
-    }
+  if (logits) {
+    sum = detail::sum_elements(input, y_true, weights, grad, scale, [](float in, float y) {
+      const double z = in;
+      return std::pair{std::max(z, 0.0) - z * y + std::log1p(std::exp(-std::fabs(z))),
+                       1.0f / (1.0f + std::exp(-in)) - y};
+    });
+  } else {
+    sum = detail::sum_elements(input, y_true, weights, grad, scale, [](float in, float y) {
+      const double p = std::clamp(static_cast<double>(in), double{kEpsilon}, 1.0 - kEpsilon);
+      const bool clipped = in < kEpsilon || in > 1.0f - kEpsilon;
+      return std::pair{
+          -(y * std::log(p + kEpsilon) + (1.0 - y) * std::log(1.0 - p + kEpsilon)),
+          clipped ? 0.0f : static_cast<float>(-y / (p + kEpsilon) + (1.0 - y) / (1.0 - p + kEpsilon))};
+    });
   }
   return sum / static_cast<double>(n);
 }

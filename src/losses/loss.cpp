@@ -9,8 +9,9 @@ namespace soma::losses {
 
 void Loss::check_targets(const Shape& pred, const Tensor& y_true) const {
   if (y_true.shape() != pred) {
-    throw ShapeError(name() + ": y_true of shape " + y_true.shape().str() + " does not match y_pred of shape " +
-                     pred.str() + "; for integer class labels use sparse_categorical_crossentropy, for "
+    throw ShapeError(name() + ": y_true of shape " + y_true.shape().str() +
+                     " does not match y_pred of shape " + pred.str() +
+                     "; for integer class labels use sparse_categorical_crossentropy, for "
                      "one-hot targets see utils::to_categorical.");
   }
   if (y_true.dtype() != DType::float32) {
@@ -19,8 +20,15 @@ void Loss::check_targets(const Shape& pred, const Tensor& y_true) const {
   }
 }
 
-autograd::Variable& Loss::forward(autograd::Tape* tape, autograd::Variable& y_pred, const Tensor& y_true) {
+autograd::Variable& Loss::forward(autograd::Tape* tape, autograd::Variable& y_pred, const Tensor& y_true,
+                                  std::span<const float> sample_weight) {
   check_targets(y_pred.value.shape(), y_true);
+  const int64_t samples = y_pred.value.rank() < 1 ? 1 : y_pred.value.dim(0);
+  if (!sample_weight.empty() && static_cast<int64_t>(sample_weight.size()) != samples) {
+    throw ShapeError(name() + ": expected one sample weight per sample, " + std::to_string(samples) +
+                     " for y_pred of shape " + y_pred.value.shape().str() + ", received " +
+                     std::to_string(sample_weight.size()) + ".");
+  }
   target_ = &y_pred;
   bool logits = options_.from_logits;
   if (!logits && fuses_with()) {
@@ -32,7 +40,9 @@ autograd::Variable& Loss::forward(autograd::Tape* tape, autograd::Variable& y_pr
   }
   const bool need_grad = tape && target_->requires_grad;
   if (need_grad) grad_.resize(target_->value.shape());
-  value_ = static_cast<float>(evaluate(target_->value, logits, y_true, need_grad ? grad_.f32() : nullptr));
+  const float* weights = sample_weight.empty() ? nullptr : sample_weight.data();
+  value_ = static_cast<float>(
+      evaluate(target_->value, logits, y_true, weights, need_grad ? grad_.f32() : nullptr));
   out.value.resize(Shape{});
   out.value.f32()[0] = value_;
   finish_forward(tape, out, need_grad);

@@ -8,6 +8,7 @@
 
 #include "kernels/denormals.hpp"
 #include "models/batch_loop.hpp"
+#include "models/sample_weights.hpp"
 #include "models/trainer.hpp"
 #include "soma/core/random.hpp"
 
@@ -96,8 +97,9 @@ void Sequential::check_data(const Tensor& x, const Tensor& y, const char* fn) {
   loss_->check_targets(output_shape().with_batch(x.dim(0)), y);
 }
 
-void Sequential::run_inference(const Tensor& x, const Tensor* y, int64_t batch_size, Progbar* bar,
-                               std::span<NamedValue> logs, Tensor* predictions) {
+void Sequential::run_inference(const Tensor& x, const Tensor* y, const Tensor* sample_weight,
+                               int64_t batch_size, Progbar* bar, std::span<NamedValue> logs,
+                               Tensor* predictions) {
   Trainer& t = *trainer_;
   kernels::flush_denormals();
   const int64_t n = x.dim(0);
@@ -117,7 +119,10 @@ void Sequential::run_inference(const Tensor& x, const Tensor* y, int64_t batch_s
     }
     if (y) {
       const Tensor targets = y->rows(begin, end);
-      loss_sum += static_cast<double>(loss_->forward(nullptr, out, targets).value.item()) *
+      const std::span<const float> weights =
+          sample_weight ? std::span(sample_weight->f32() + begin, static_cast<size_t>(end - begin))
+                        : std::span<const float>();
+      loss_sum += static_cast<double>(loss_->forward(nullptr, out, targets, weights).value.item()) *
                   static_cast<double>(end - begin);
       for (auto& m : metrics_) m->update(out.value, targets);
       logs[0].second = loss_sum / static_cast<double>(end) + penalty;
@@ -141,10 +146,18 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
                      std::to_string(o.validation_split) + ".");
   }
   Tensor x = as_float(x_in), x_val, y_val;
+  // Loss weights per training sample (sample_weight times class_weight), and per validation sample.
+  Tensor weights, val_weights;
+  if (o.sample_weight.defined())
+    weights = models::checked_sample_weight(o.sample_weight, x.dim(0), who() + ": fit()", "sample_weight");
   if (o.validation_data) {
     check_data(o.validation_data->x, o.validation_data->y, "fit");
     x_val = as_float(o.validation_data->x);
     y_val = o.validation_data->y;
+    if (o.validation_data->sample_weight.defined()) {
+      val_weights = models::checked_sample_weight(o.validation_data->sample_weight, x_val.dim(0),
+                                                  who() + ": fit()", "validation_data sample_weight");
+    }
   } else if (o.validation_split > 0.0f) {
     // Keras holds out the last samples, before any shuffling.
     const auto split = static_cast<int64_t>(
@@ -155,9 +168,21 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
     }
     x_val = x.rows(split, x.dim(0));
     y_val = y.rows(split, y.dim(0));
+    if (weights.defined()) {
+      val_weights = weights.rows(split, x.dim(0));
+      weights = weights.rows(0, split);
+    }
     x = x.rows(0, split);
   }
   const Tensor targets_all = y.rows(0, x.dim(0));
+  if (!o.class_weight.empty()) {
+    const Shape out_shape = output_shape();
+    const int64_t classes = out_shape.rank() >= 1 && out_shape[-1] > 1 ? out_shape[-1] : 2;  // 1 unit: 0/1
+    // A copy, so that the class weights never write into the validation part or the caller's tensor.
+    if (weights.defined()) weights = weights.clone();
+    models::apply_class_weight(o.class_weight, targets_all, classes, who() + ": fit()", weights);
+  }
+  const bool weighted = weights.defined();
   const bool validate = x_val.defined();
 
   Trainer& t = *trainer_;
@@ -203,6 +228,7 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
       const std::span<const int64_t> rows(t.order.data() + begin, static_cast<size_t>(end - begin));
       x.take_rows_into(rows, t.input.value);
       targets_all.take_rows_into(rows, t.targets);
+      if (weighted) weights.take_rows_into(rows, t.weights);
       check_finite_rows(t.input.value, rows, model_who, "x");
       check_finite_rows(t.targets, rows, model_who, "y");
       if (end < n) {
@@ -214,7 +240,9 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
       t.input.requires_grad = false;
       t.tape.clear();
       autograd::Variable& pred = forward(&t.tape, t.input, true);
-      autograd::Variable& loss = loss_->forward(&t.tape, pred, t.targets);
+      autograd::Variable& loss = loss_->forward(
+          &t.tape, pred, t.targets,
+          weighted ? std::span<const float>(t.weights.f32(), rows.size()) : std::span<const float>());
       const float value = loss.value.item();
       if (!std::isfinite(value) && stop_on_nan) {
         out << "Batch " << step + 1 << ": invalid loss, terminating training\n";
@@ -243,7 +271,10 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
     });
     t.tape.clear();
     if (nan_seen) break;
-    if (validate) run_inference(x_val, &y_val, o.batch_size, nullptr, logs.subspan(train_logs), nullptr);
+    if (validate) {
+      run_inference(x_val, &y_val, val_weights.defined() ? &val_weights : nullptr, o.batch_size, nullptr,
+                    logs.subspan(train_logs), nullptr);
+    }
     bar.update(steps, logs, true);
     history.epoch.push_back(epoch);
     for (const auto& [name, value] : t.logs) history.history[name].push_back(value);
@@ -260,11 +291,16 @@ std::map<std::string, double> Sequential::evaluate(const Tensor& x_in, const Ten
   check_data(x_in, y, "evaluate");
   models::check_batch_size(o.batch_size, who() + ": evaluate()");
   const Tensor x = as_float(x_in);
+  Tensor weights;
+  if (o.sample_weight.defined())
+    weights =
+        models::checked_sample_weight(o.sample_weight, x.dim(0), who() + ": evaluate()", "sample_weight");
   std::vector<NamedValue> logs{{"loss", 0.0}};
   for (auto& m : metrics_) logs.emplace_back(m->name(), 0.0);
   std::ostream& out = stream(o.out);
   Progbar bar(models::batch_count(x.dim(0), o.batch_size), o.verbose, out, Progbar::is_terminal(out));
-  run_inference(x, &y, o.batch_size, o.verbose ? &bar : nullptr, logs, nullptr);
+  run_inference(x, &y, weights.defined() ? &weights : nullptr, o.batch_size, o.verbose ? &bar : nullptr, logs,
+                nullptr);
   if (o.verbose) bar.update(models::batch_count(x.dim(0), o.batch_size), logs, true);
   return {logs.begin(), logs.end()};
 }
@@ -277,7 +313,7 @@ Tensor Sequential::predict(const Tensor& x_in, PredictOptions o) {
   std::ostream& out = stream(o.out);
   const int64_t steps = models::batch_count(x.dim(0), o.batch_size);
   Progbar bar(steps, o.verbose, out, Progbar::is_terminal(out));
-  run_inference(x, nullptr, o.batch_size, o.verbose ? &bar : nullptr, {}, &predictions);
+  run_inference(x, nullptr, nullptr, o.batch_size, o.verbose ? &bar : nullptr, {}, &predictions);
   if (o.verbose) bar.update(steps, {}, true);
   return predictions;
 }

@@ -15,6 +15,7 @@ struct Sequential::Trainer {
   autograd::Variable input;        // the current training batch of x (a copy of shuffled rows)
   autograd::Variable infer_input;  // the current inference batch (a view of the caller's rows)
   Tensor targets;                  // the current batch of y
+  Tensor weights;                  // the current batch's loss weights (sample_weight, class_weight)
   std::vector<int64_t> order;
   std::vector<autograd::Variable*> params;
   std::vector<NamedValue> logs;  // "loss", metrics..., then "val_" ones: names set once per fit

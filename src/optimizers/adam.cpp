@@ -16,8 +16,9 @@ const AdamOptions& validated(const AdamOptions& o) {
   auto fail = [](const char* option, const char* expected, float value) {
     throw ValueError(fmt::format("Adam: expected {} {}, received {}.", option, expected, value));
   };
-  if (!(o.learning_rate >= 0.0f) || std::isinf(o.learning_rate))
-    fail("learning_rate", "to be a finite number >= 0", o.learning_rate);
+  if (const float lr = o.learning_rate.value();
+      !o.learning_rate.is_schedule() && (!(lr >= 0.0f) || std::isinf(lr)))
+    fail("learning_rate", "to be a finite number >= 0", lr);
   if (!(o.beta_1 >= 0.0f && o.beta_1 < 1.0f)) fail("beta_1", "in [0, 1)", o.beta_1);
   if (!(o.beta_2 >= 0.0f && o.beta_2 < 1.0f)) fail("beta_2", "in [0, 1)", o.beta_2);
   if (!(o.epsilon >= 0.0f) || std::isinf(o.epsilon)) fail("epsilon", "to be a finite number >= 0", o.epsilon);
@@ -67,7 +68,7 @@ std::unique_ptr<Optimizer> Adam::clone() const {
 
 AdamOptions Adam::options() const {
   AdamOptions o = options_;
-  o.learning_rate = learning_rate();
+  o.learning_rate = learning_rate_option();
   return o;
 }
 

@@ -9,8 +9,29 @@
 
 namespace soma::optimizers {
 
+float Optimizer::learning_rate() const {
+  return schedule_ ? (*schedule_)(iterations_) : learning_rate_;
+}
+
+void Optimizer::set_learning_rate(float lr) {
+  if (schedule_) {
+    throw StateError(name() + ": the learning rate is a " + schedule_->name() +
+                     " schedule, so it cannot be set. Hint: build the optimizer with a float learning_rate "
+                     "to let callbacks such as ReduceLROnPlateau change it.");
+  }
+  if (!(lr >= 0.0f) || std::isinf(lr))
+    throw ValueError(name() + ": a learning rate must be a finite number >= 0, received " +
+                     std::to_string(lr) + ".");
+  learning_rate_ = lr;
+}
+
+LearningRate Optimizer::learning_rate_option() const {
+  if (schedule_) return LearningRate(schedule_);
+  return learning_rate_;
+}
+
 float Optimizer::current_learning_rate() const {
-  return learning_rate_ / (1.0f + decay_ * static_cast<float>(iterations_));
+  return learning_rate() / (1.0f + decay_ * static_cast<float>(iterations_));
 }
 
 void Optimizer::set_clipping(float clipnorm, float clipvalue) {

@@ -5,7 +5,10 @@
 #include <cctype>
 
 #include "soma/core/error.hpp"
+#include "soma/optimizers/adagrad.hpp"
 #include "soma/optimizers/adam.hpp"
+#include "soma/optimizers/adamw.hpp"
+#include "soma/optimizers/nadam.hpp"
 #include "soma/optimizers/optimizer.hpp"
 #include "soma/optimizers/rmsprop.hpp"
 #include "soma/optimizers/sgd.hpp"
@@ -19,9 +22,14 @@ std::unique_ptr<Optimizer> get(const std::string& name) {
   if (key == "sgd") return std::make_unique<SGD>();
   if (key == "rmsprop") return std::make_unique<RMSprop>();
   if (key == "adam") return std::make_unique<Adam>();
-  throw ValueError(fmt::format(
-      "optimizers::get: unknown optimizer '{}'. Known names (case-insensitive): 'adam', 'rmsprop', 'sgd'.",
-      name));
+  if (key == "adamw") return std::make_unique<AdamW>();
+  if (key == "adagrad") return std::make_unique<Adagrad>();
+  if (key == "nadam") return std::make_unique<Nadam>();
+  throw ValueError(
+      fmt::format("optimizers::get: unknown optimizer '{}'. Known names (case-insensitive): 'adagrad', "
+                  "'adam', 'adamw', 'nadam', "
+                  "'rmsprop', 'sgd'.",
+                  name));
 }
 
 }  // namespace soma::optimizers

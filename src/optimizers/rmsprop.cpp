@@ -16,8 +16,9 @@ const RMSpropOptions& validated(const RMSpropOptions& o) {
   auto fail = [](const char* option, const char* expected, float value) {
     throw ValueError(fmt::format("RMSprop: expected {} {}, received {}.", option, expected, value));
   };
-  if (!(o.learning_rate >= 0.0f) || std::isinf(o.learning_rate))
-    fail("learning_rate", "to be a finite number >= 0", o.learning_rate);
+  if (const float lr = o.learning_rate.value();
+      !o.learning_rate.is_schedule() && (!(lr >= 0.0f) || std::isinf(lr)))
+    fail("learning_rate", "to be a finite number >= 0", lr);
   if (!(o.rho >= 0.0f && o.rho < 1.0f)) fail("rho", "in [0, 1)", o.rho);
   if (!(o.momentum >= 0.0f && o.momentum <= 1.0f)) fail("momentum", "in [0, 1]", o.momentum);
   if (!(o.epsilon >= 0.0f) || std::isinf(o.epsilon)) fail("epsilon", "to be a finite number >= 0", o.epsilon);
@@ -67,7 +68,7 @@ std::unique_ptr<Optimizer> RMSprop::clone() const {
 
 RMSpropOptions RMSprop::options() const {
   RMSpropOptions o = options_;
-  o.learning_rate = learning_rate();
+  o.learning_rate = learning_rate_option();
   return o;
 }
 

@@ -5,10 +5,106 @@
 #include <algorithm>
 
 #include "soma/core/error.hpp"
+#include "soma/optimizers/adagrad.hpp"
 #include "soma/optimizers/adam.hpp"
+#include "soma/optimizers/adamw.hpp"
+#include "soma/optimizers/nadam.hpp"
 #include "soma/optimizers/optimizer.hpp"
 #include "soma/optimizers/rmsprop.hpp"
 #include "soma/optimizers/sgd.hpp"
+
+namespace soma::optimizers::schedules {
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ExponentialDecayOptions, initial_learning_rate, decay_steps,
+                                                decay_rate, staircase)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InverseTimeDecayOptions, initial_learning_rate, decay_steps,
+                                                decay_rate, staircase)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PiecewiseConstantDecayOptions, boundaries, values)
+
+// By hand for the optional warmup_target (null when absent, as Keras writes None).
+void to_json(Config& j, const CosineDecayOptions& o) {
+  j = Config{{"initial_learning_rate", o.initial_learning_rate},
+             {"decay_steps", o.decay_steps},
+             {"alpha", o.alpha},
+             {"warmup_target", o.warmup_target ? Config(*o.warmup_target) : Config(nullptr)},
+             {"warmup_steps", o.warmup_steps}};
+}
+void from_json(const Config& j, CosineDecayOptions& o) {
+  o = {};
+  o.initial_learning_rate = j.value("initial_learning_rate", o.initial_learning_rate);
+  o.decay_steps = j.value("decay_steps", o.decay_steps);
+  o.alpha = j.value("alpha", o.alpha);
+  if (j.contains("warmup_target") && !j["warmup_target"].is_null())
+    o.warmup_target = j["warmup_target"].get<float>();
+  o.warmup_steps = j.value("warmup_steps", o.warmup_steps);
+}
+}  // namespace soma::optimizers::schedules
+
+namespace soma::optimizers {
+namespace {
+// The options a config describes; unknown keys and mistyped values throw ValueError.
+template <class Options>
+Options options_from(const Config& config, const std::string& class_name);
+}  // namespace
+
+Config serialize(const schedules::LearningRateSchedule& schedule) {
+  using namespace schedules;
+  Config config;
+  if (auto* e = dynamic_cast<const ExponentialDecay*>(&schedule)) {
+    config = e->options();
+  } else if (auto* i = dynamic_cast<const InverseTimeDecay*>(&schedule)) {
+    config = i->options();
+  } else if (auto* c = dynamic_cast<const CosineDecay*>(&schedule)) {
+    config = c->options();
+  } else if (auto* p = dynamic_cast<const PiecewiseConstantDecay*>(&schedule)) {
+    config = p->options();
+  } else {
+    throw NotImplementedError("optimizers::serialize: the learning-rate schedule \"" + schedule.name() +
+                              "\" is not one of soma's, so it cannot be saved.");
+  }
+  return Config{{"class_name", schedule.name()}, {"config", std::move(config)}};
+}
+
+std::shared_ptr<const schedules::LearningRateSchedule> deserialize_schedule(const Config& spec) {
+  using namespace schedules;
+  if (!spec.is_object() || !spec.contains("class_name") || !spec["class_name"].is_string()) {
+    throw ValueError(
+        "learning_rate: expected a number or {\"class_name\": ..., \"config\": {...}}, received " +
+        spec.dump().substr(0, 200) + ".");
+  }
+  const auto name = spec["class_name"].get<std::string>();
+  const Config config = spec.contains("config") ? spec["config"] : Config::object();
+  if (name == "ExponentialDecay")
+    return std::make_shared<ExponentialDecay>(options_from<ExponentialDecayOptions>(config, name));
+  if (name == "InverseTimeDecay")
+    return std::make_shared<InverseTimeDecay>(options_from<InverseTimeDecayOptions>(config, name));
+  if (name == "CosineDecay")
+    return std::make_shared<CosineDecay>(options_from<CosineDecayOptions>(config, name));
+  if (name == "PiecewiseConstantDecay")
+    return std::make_shared<PiecewiseConstantDecay>(
+        options_from<PiecewiseConstantDecayOptions>(config, name));
+  throw ValueError("learning_rate: unknown schedule class \"" + name +
+                   "\". Known: CosineDecay, ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay.");
+}
+
+}  // namespace soma::optimizers
+
+// A learning rate is a number or a schedule's config; it has no default state, hence a serializer.
+template <>
+struct nlohmann::adl_serializer<soma::optimizers::LearningRate> {
+  static void to_json(soma::Config& j, const soma::optimizers::LearningRate& lr) {
+    if (lr.is_schedule()) {
+      j = soma::optimizers::serialize(*lr.schedule());
+    } else {
+      j = lr.value();
+    }
+  }
+  static soma::optimizers::LearningRate from_json(const soma::Config& j) {
+    if (j.is_number()) return j.get<float>();
+    return soma::optimizers::LearningRate(
+        std::const_pointer_cast<soma::optimizers::schedules::LearningRateSchedule>(
+            soma::optimizers::deserialize_schedule(j)));
+  }
+};
 
 namespace soma::optimizers {
 
@@ -19,8 +115,33 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AdamOptions, learning_rate, beta
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RMSpropOptions, learning_rate, rho, momentum, epsilon,
                                                 centered, decay, clipnorm, clipvalue)
 
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AdamWOptions, learning_rate, weight_decay, beta_1, beta_2,
+                                                epsilon, amsgrad, clipnorm, clipvalue)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AdagradOptions, learning_rate, initial_accumulator_value,
+                                                epsilon, clipnorm, clipvalue)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NadamOptions, learning_rate, beta_1, beta_2, epsilon,
+                                                clipnorm, clipvalue)
+
 Config SGD::get_config() const {
   return options();
+}
+Config AdamW::get_config() const {
+  return options();
+}
+Config Adagrad::get_config() const {
+  return options();
+}
+Config Nadam::get_config() const {
+  return options();
+}
+std::vector<Optimizer::Slot> AdamW::slots() {
+  return {{"m", &m_}, {"v", &v_}, {"vhat", &vhat_}};
+}
+std::vector<Optimizer::Slot> Adagrad::slots() {
+  return {{"accumulator", &accumulators_}};
+}
+std::vector<Optimizer::Slot> Nadam::slots() {
+  return {{"m", &m_}, {"v", &v_}};
 }
 Config Adam::get_config() const {
   return options();
@@ -41,7 +162,6 @@ std::vector<Optimizer::Slot> RMSprop::slots() {
 
 namespace {
 
-// The options a config describes; unknown keys and mistyped values throw ValueError.
 template <class Options>
 Options options_from(const Config& config, const std::string& class_name) {
   if (!config.is_object()) {
@@ -81,8 +201,12 @@ std::unique_ptr<Optimizer> deserialize(const Config& spec) {
   if (class_name == "Adam") return std::make_unique<Adam>(options_from<AdamOptions>(config, class_name));
   if (class_name == "RMSprop")
     return std::make_unique<RMSprop>(options_from<RMSpropOptions>(config, class_name));
+  if (class_name == "AdamW") return std::make_unique<AdamW>(options_from<AdamWOptions>(config, class_name));
+  if (class_name == "Adagrad")
+    return std::make_unique<Adagrad>(options_from<AdagradOptions>(config, class_name));
+  if (class_name == "Nadam") return std::make_unique<Nadam>(options_from<NadamOptions>(config, class_name));
   throw ValueError("optimizers::deserialize: unknown optimizer class \"" + class_name +
-                   "\". Known: Adam, RMSprop, SGD.");
+                   "\". Known: Adagrad, Adam, AdamW, Nadam, RMSprop, SGD.");
 }
 
 std::vector<std::pair<std::string, Tensor>> Optimizer::state() {

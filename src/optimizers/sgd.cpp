@@ -15,8 +15,9 @@ const SGDOptions& validated(const SGDOptions& o) {
   auto fail = [](const char* option, const char* expected, float value) {
     throw ValueError(fmt::format("SGD: expected {} {}, received {}.", option, expected, value));
   };
-  if (!(o.learning_rate >= 0.0f) || std::isinf(o.learning_rate))
-    fail("learning_rate", "to be a finite number >= 0", o.learning_rate);
+  if (const float lr = o.learning_rate.value();
+      !o.learning_rate.is_schedule() && (!(lr >= 0.0f) || std::isinf(lr)))
+    fail("learning_rate", "to be a finite number >= 0", lr);
   if (!(o.momentum >= 0.0f && o.momentum <= 1.0f)) fail("momentum", "in [0, 1]", o.momentum);
   if (!(o.decay >= 0.0f) || std::isinf(o.decay)) fail("decay", "to be a finite number >= 0", o.decay);
   return o;
@@ -58,7 +59,7 @@ std::unique_ptr<Optimizer> SGD::clone() const {
 
 SGDOptions SGD::options() const {
   SGDOptions o = options_;
-  o.learning_rate = learning_rate();
+  o.learning_rate = learning_rate_option();
   return o;
 }
 

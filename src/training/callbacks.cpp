@@ -32,6 +32,16 @@ const double* monitored(const Logs& logs, const std::string& monitor, const char
   return nullptr;
 }
 
+// Keras refuses to set a learning rate that a schedule owns; say so before training rather than after
+// `patience` epochs.
+void require_settable_learning_rate(Sequential& model, const char* who) {
+  const auto& schedule = model.optimizer().learning_rate_schedule();
+  if (!schedule) return;
+  throw StateError(std::string(who) + ": the optimizer's learning rate is a " + schedule->name() +
+                   " schedule, which cannot be changed by a callback. Hint: use a float learning_rate with " +
+                   who + ", or the schedule alone.");
+}
+
 bool better(double current, double best, double min_delta, bool maximize) {
   return maximize ? current - min_delta > best : current + min_delta < best;
 }
@@ -82,7 +92,8 @@ ReduceLROnPlateau::ReduceLROnPlateau(ReduceLROnPlateauOptions o) : options_(std:
   }
 }
 
-void ReduceLROnPlateau::on_train_begin(Sequential&) {
+void ReduceLROnPlateau::on_train_begin(Sequential& model) {
+  require_settable_learning_rate(model, "ReduceLROnPlateau");
   best_ = maximize_ ? -INFINITY : INFINITY;
   wait_ = 0;
   cooldown_left_ = 0;
@@ -119,6 +130,7 @@ LearningRateScheduler::LearningRateScheduler(std::function<double(int, double)> 
 }
 
 void LearningRateScheduler::on_epoch_begin(Sequential& model, int epoch) {
+  require_settable_learning_rate(model, "LearningRateScheduler");
   auto& opt = model.optimizer();
   const double lr = schedule_(epoch, opt.learning_rate());
   if (!(lr >= 0.0) || !std::isfinite(lr)) {

@@ -17,7 +17,10 @@
 #include "soma/layers/dense.hpp"
 #include "soma/layers/normalization.hpp"
 #include "soma/layers/pooling.hpp"
+#include "soma/optimizers/adagrad.hpp"
 #include "soma/optimizers/adam.hpp"
+#include "soma/optimizers/adamw.hpp"
+#include "soma/optimizers/nadam.hpp"
 #include "soma/optimizers/rmsprop.hpp"
 #include "soma/optimizers/sgd.hpp"
 #include "support/error_matchers.hpp"
@@ -136,8 +139,18 @@ OptimizerArg optimizer_for(int which) {
       return optimizers::Adam({.learning_rate = 0.01f});
     case 1:
       return optimizers::SGD({.learning_rate = 0.05f, .momentum = 0.9f, .nesterov = true, .decay = 0.01f});
-    default:
+    case 2:
       return optimizers::RMSprop({.learning_rate = 0.005f, .momentum = 0.5f, .centered = true});
+    case 3:
+      return optimizers::Nadam(
+          {.learning_rate = optimizers::schedules::CosineDecay({.initial_learning_rate = 0.001f,
+                                                                .decay_steps = 30,
+                                                                .warmup_target = 0.01f,
+                                                                .warmup_steps = 5})});
+    case 4:
+      return optimizers::AdamW({.learning_rate = 0.01f, .weight_decay = 0.05f});
+    default:
+      return optimizers::Adagrad({.learning_rate = 0.05f});
   }
 }
 
@@ -166,7 +179,7 @@ TEST_P(Resume, TwoPlusTwoEpochsEqualFourBitForBit) {
   EXPECT_EQ(0, std::memcmp(w.data(), r.data(), w.size() * sizeof(float))) << "weights differ after resuming";
 }
 
-INSTANTIATE_TEST_SUITE_P(Optimizers, Resume, ::testing::Values(0, 1, 2));
+INSTANTIATE_TEST_SUITE_P(Optimizers, Resume, ::testing::Values(0, 1, 2, 3, 4, 5));
 
 // The control for the test above: without the saved generator the resumed run draws other shuffles and
 // dropout masks, so bit-equality there is not an accident.

@@ -70,7 +70,7 @@ TEST(OptimizerOptions, KerasDefaults) {
 
 TEST(OptimizerOptions, DesignatedInitializers) {
   SGD sgd({.learning_rate = 0.05f, .momentum = 0.9f, .nesterov = true, .decay = 1e-6f});
-  EXPECT_FLOAT_EQ(sgd.options().learning_rate, 0.05f);
+  EXPECT_FLOAT_EQ(sgd.options().learning_rate.value(), 0.05f);
   EXPECT_FLOAT_EQ(sgd.options().momentum, 0.9f);
   EXPECT_TRUE(sgd.options().nesterov);
   EXPECT_FLOAT_EQ(sgd.options().decay, 1e-6f);
@@ -85,7 +85,7 @@ TEST(OptimizerOptions, DesignatedInitializers) {
 TEST(OptimizerOptions, OptionsReportTheCurrentLearningRate) {
   Adam adam({.learning_rate = 0.01f});
   adam.set_learning_rate(0.002f);
-  EXPECT_FLOAT_EQ(adam.options().learning_rate, 0.002f);
+  EXPECT_FLOAT_EQ(adam.options().learning_rate.value(), 0.002f);
   EXPECT_FLOAT_EQ(adam.learning_rate(), 0.002f);
 }
 
@@ -170,7 +170,8 @@ TEST(OptimizerRegistry, KerasNamesCaseInsensitive) {
 }
 
 TEST(OptimizerRegistry, UnknownNameListsTheKnownOnes) {
-  expect_value_error([] { get("adamw"); }, {"'adamw'", "'adam'", "'rmsprop'", "'sgd'"});
+  expect_value_error([] { get("adamax"); },
+                     {"'adamax'", "'adagrad'", "'adam'", "'adamw'", "'nadam'", "'rmsprop'", "'sgd'"});
   expect_value_error([] { get(""); }, {"unknown optimizer", "'sgd'"});
 }
 

@@ -1,5 +1,6 @@
-// SGD, RMSprop and Adam against reference values computed in float64 from the tf.keras 2 formulas by
-// tests/reference/optimizers.py (which also cross-checks them against PyTorch where the math agrees).
+// SGD, RMSprop and Adam against reference values computed in float64 from the tf.keras 2 formulas, and
+// AdamW, Adagrad and Nadam from the Keras 3 ones, by tests/reference/optimizers.py (which also
+// cross-checks them against PyTorch where the math agrees).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,7 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "soma/optimizers/adagrad.hpp"
 #include "soma/optimizers/adam.hpp"
+#include "soma/optimizers/adamw.hpp"
+#include "soma/optimizers/nadam.hpp"
 #include "soma/optimizers/rmsprop.hpp"
 #include "soma/optimizers/sgd.hpp"
 
@@ -99,28 +103,54 @@ std::unique_ptr<Optimizer> make(const Case& c) {
   };
   if (c.optimizer == "sgd") {
     SGDOptions d;
-    return std::make_unique<SGD>(SGDOptions{.learning_rate = opt("learning_rate", d.learning_rate),
+    return std::make_unique<SGD>(SGDOptions{.learning_rate = opt("learning_rate", d.learning_rate.value()),
                                             .momentum = opt("momentum", d.momentum),
                                             .nesterov = opt("nesterov", 0.0f) != 0.0f,
                                             .decay = opt("decay", d.decay)});
   }
   if (c.optimizer == "rmsprop") {
     RMSpropOptions d;
-    return std::make_unique<RMSprop>(RMSpropOptions{.learning_rate = opt("learning_rate", d.learning_rate),
-                                                    .rho = opt("rho", d.rho),
-                                                    .momentum = opt("momentum", d.momentum),
-                                                    .epsilon = opt("epsilon", d.epsilon),
-                                                    .centered = opt("centered", 0.0f) != 0.0f,
-                                                    .decay = opt("decay", d.decay)});
+    return std::make_unique<RMSprop>(
+        RMSpropOptions{.learning_rate = opt("learning_rate", d.learning_rate.value()),
+                       .rho = opt("rho", d.rho),
+                       .momentum = opt("momentum", d.momentum),
+                       .epsilon = opt("epsilon", d.epsilon),
+                       .centered = opt("centered", 0.0f) != 0.0f,
+                       .decay = opt("decay", d.decay)});
   }
   if (c.optimizer == "adam") {
     AdamOptions d;
-    return std::make_unique<Adam>(AdamOptions{.learning_rate = opt("learning_rate", d.learning_rate),
+    return std::make_unique<Adam>(AdamOptions{.learning_rate = opt("learning_rate", d.learning_rate.value()),
                                               .beta_1 = opt("beta_1", d.beta_1),
                                               .beta_2 = opt("beta_2", d.beta_2),
                                               .epsilon = opt("epsilon", d.epsilon),
                                               .amsgrad = opt("amsgrad", 0.0f) != 0.0f,
                                               .decay = opt("decay", d.decay)});
+  }
+  if (c.optimizer == "adamw") {
+    AdamWOptions d;
+    return std::make_unique<AdamW>(
+        AdamWOptions{.learning_rate = opt("learning_rate", d.learning_rate.value()),
+                     .weight_decay = opt("weight_decay", d.weight_decay),
+                     .beta_1 = opt("beta_1", d.beta_1),
+                     .beta_2 = opt("beta_2", d.beta_2),
+                     .epsilon = opt("epsilon", d.epsilon),
+                     .amsgrad = opt("amsgrad", 0.0f) != 0.0f});
+  }
+  if (c.optimizer == "adagrad") {
+    AdagradOptions d;
+    return std::make_unique<Adagrad>(AdagradOptions{
+        .learning_rate = opt("learning_rate", d.learning_rate.value()),
+        .initial_accumulator_value = opt("initial_accumulator_value", d.initial_accumulator_value),
+        .epsilon = opt("epsilon", d.epsilon)});
+  }
+  if (c.optimizer == "nadam") {
+    NadamOptions d;
+    return std::make_unique<Nadam>(
+        NadamOptions{.learning_rate = opt("learning_rate", d.learning_rate.value()),
+                     .beta_1 = opt("beta_1", d.beta_1),
+                     .beta_2 = opt("beta_2", d.beta_2),
+                     .epsilon = opt("epsilon", d.epsilon)});
   }
   throw std::runtime_error("unknown optimizer " + c.optimizer);
 }
@@ -170,7 +200,9 @@ const std::vector<std::string> kCases = {
     "sgd_nesterov_decay", "rmsprop_default",  "rmsprop_lr",
     "rmsprop_centered",   "rmsprop_momentum", "rmsprop_centered_momentum_decay",
     "adam_default",       "adam_lr",          "adam_amsgrad",
-    "adam_decay"};
+    "adam_decay",         "adamw_default",    "adamw_lr_wd",
+    "adamw_amsgrad",      "adagrad_default",  "adagrad_lr",
+    "adagrad_zero_init",  "nadam_default",    "nadam_lr"};
 
 TEST(OptimizerReference, FileHasEveryCase) {
   std::set<std::string> in_file;

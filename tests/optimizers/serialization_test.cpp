@@ -2,9 +2,13 @@
 // rebuilt from its config and state continues exactly as the original.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 
+#include "soma/optimizers/adagrad.hpp"
 #include "soma/optimizers/adam.hpp"
+#include "soma/optimizers/adamw.hpp"
+#include "soma/optimizers/nadam.hpp"
 #include "soma/optimizers/rmsprop.hpp"
 #include "soma/optimizers/sgd.hpp"
 #include "support/error_matchers.hpp"
@@ -44,6 +48,34 @@ std::vector<std::function<std::unique_ptr<Optimizer>()>> makers() {
                                                   .amsgrad = true,
                                                   .decay = 0.001f,
                                                   .clipvalue = 1.0f});
+      },
+      [] {
+        return std::make_unique<AdamW>(AdamWOptions{
+            .learning_rate = schedules::ExponentialDecay(
+                {.initial_learning_rate = 0.1f, .decay_steps = 3, .decay_rate = 0.5f, .staircase = true}),
+            .weight_decay = 0.01f,
+            .amsgrad = true});
+      },
+      [] {
+        return std::make_unique<Adagrad>(AdagradOptions{
+            .learning_rate =
+                schedules::PiecewiseConstantDecay({.boundaries = {1, 3}, .values = {0.3f, 0.2f, 0.1f}}),
+            .initial_accumulator_value = 0.2f,
+            .epsilon = 1e-6f});
+      },
+      [] {
+        return std::make_unique<Nadam>(
+            NadamOptions{.learning_rate = schedules::CosineDecay({.initial_learning_rate = 0.01f,
+                                                                  .decay_steps = 10,
+                                                                  .alpha = 0.1f,
+                                                                  .warmup_target = 0.1f,
+                                                                  .warmup_steps = 2}),
+                         .beta_1 = 0.8f});
+      },
+      [] {
+        return std::make_unique<SGD>(
+            SGDOptions{.learning_rate = schedules::InverseTimeDecay(
+                           {.initial_learning_rate = 0.2f, .decay_steps = 2, .decay_rate = 0.5f})});
       },
   };
 }
@@ -152,6 +184,32 @@ TEST(OptimizerConfig, BadConfigsAreValueErrors) {
                     deserialize(Config{{"class_name", "Adam"}, {"config", {{"beta_1", 1.5}}}});
                   }),
                   {"beta_1", "[0, 1)"});
+  expect_contains(message_of<ValueError>([] {
+                    deserialize(Config{{"class_name", "SGD"},
+                                       {"config", {{"learning_rate", {{"class_name", "StepDecay"}}}}}});
+                  }),
+                  {"unknown schedule class \"StepDecay\"", "CosineDecay"});
+  expect_contains(
+      message_of<ValueError>([] {
+        deserialize(Config{
+            {"class_name", "SGD"},
+            {"config",
+             {{"learning_rate", {{"class_name", "ExponentialDecay"}, {"config", {{"decay_steps", 0}}}}}}}});
+      }),
+      {"decay_steps"});
+}
+
+// A user-defined schedule trains but cannot be written to a file; saying so beats writing half a config.
+struct Halving final : schedules::LearningRateSchedule {
+  std::string name() const override { return "Halving"; }
+  float operator()(int64_t step) const override {
+    return 0.1f / static_cast<float>(1 << std::min<int64_t>(step, 20));
+  }
+};
+
+TEST(OptimizerConfig, UserSchedulesCannotBeSaved) {
+  SGD opt({.learning_rate = Halving()});
+  expect_contains(message_of<NotImplementedError>([&] { serialize(opt); }), {"Halving", "cannot be saved"});
 }
 
 }  // namespace

@@ -1,10 +1,13 @@
 #pragma once
-// Losses as Keras defines them, reduced to the mean over the batch. A loss is the last node of the tape:
+// Losses as Keras defines them, reduced to the mean over the batch (Keras' "sum_over_batch_size": with
+// sample weights, each sample's loss is multiplied by its weight and the sum still divided by the batch
+// size). A loss is the last node of the tape:
 // it computes its value and its gradient together in forward, and backward hands the gradient on.
 // Cross-entropies fuse with the activation that produced y_pred (softmax, sigmoid): they then work from
 // the logits, which is both stabler and cheaper, and the activation's own backward is skipped.
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "soma/activations.hpp"
@@ -23,8 +26,11 @@ class Loss : public autograd::Node {
   virtual std::string name() const = 0;
   virtual std::unique_ptr<Loss> clone() const = 0;
 
-  // The scalar mean loss of a batch. Throws ShapeError if y_true does not fit y_pred.
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& y_pred, const Tensor& y_true);
+  // The scalar mean loss of a batch, each sample's loss times its sample_weight when one is given (one
+  // weight per sample: y_pred.dim(0) of them). Throws ShapeError if y_true or sample_weight does not fit
+  // y_pred.
+  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& y_pred, const Tensor& y_true,
+                              std::span<const float> sample_weight = {});
   void backward(autograd::Tape& tape) override;
   // The value of the latest forward.
   float value() const { return value_; }
@@ -38,9 +44,11 @@ class Loss : public autograd::Node {
   explicit Loss(LossOptions options = {}) : options_(options) {}
   // The activation this loss can fuse with, if any.
   virtual std::optional<activations::Kind> fuses_with() const { return std::nullopt; }
-  // Mean loss over the rows of `input` (y_pred, or logits when `logits`); when `grad` is non-null it
-  // receives d(mean loss)/d(input), shaped like input.
-  virtual double evaluate(const Tensor& input, bool logits, const Tensor& y_true, float* grad) const = 0;
+  // Mean loss over the rows of `input` (y_pred, or logits when `logits`), each sample's loss times
+  // weights[sample] when `weights` is non-null (input.dim(0) of them); when `grad` is non-null it receives
+  // d(mean loss)/d(input), shaped like input.
+  virtual double evaluate(const Tensor& input, bool logits, const Tensor& y_true, const float* weights,
+                          float* grad) const = 0;
   const LossOptions& options() const { return options_; }
 
  private:
@@ -57,7 +65,8 @@ class MeanSquaredError final : public Loss {
   std::unique_ptr<Loss> clone() const override { return std::make_unique<MeanSquaredError>(options()); }
 
  protected:
-  double evaluate(const Tensor& input, bool logits, const Tensor& y_true, float* grad) const override;
+  double evaluate(const Tensor& input, bool logits, const Tensor& y_true, const float* weights,
+                  float* grad) const override;
 };
 
 class MeanAbsoluteError final : public Loss {
@@ -67,7 +76,8 @@ class MeanAbsoluteError final : public Loss {
   std::unique_ptr<Loss> clone() const override { return std::make_unique<MeanAbsoluteError>(options()); }
 
  protected:
-  double evaluate(const Tensor& input, bool logits, const Tensor& y_true, float* grad) const override;
+  double evaluate(const Tensor& input, bool logits, const Tensor& y_true, const float* weights,
+                  float* grad) const override;
 };
 
 class CategoricalCrossentropy final : public Loss {
@@ -80,7 +90,8 @@ class CategoricalCrossentropy final : public Loss {
 
  protected:
   std::optional<activations::Kind> fuses_with() const override { return activations::Kind::softmax; }
-  double evaluate(const Tensor& input, bool logits, const Tensor& y_true, float* grad) const override;
+  double evaluate(const Tensor& input, bool logits, const Tensor& y_true, const float* weights,
+                  float* grad) const override;
 };
 
 class SparseCategoricalCrossentropy final : public Loss {
@@ -96,7 +107,8 @@ class SparseCategoricalCrossentropy final : public Loss {
 
  public:
   void check_targets(const Shape& pred, const Tensor& y_true) const override;
-  double evaluate(const Tensor& input, bool logits, const Tensor& y_true, float* grad) const override;
+  double evaluate(const Tensor& input, bool logits, const Tensor& y_true, const float* weights,
+                  float* grad) const override;
 };
 
 class BinaryCrossentropy final : public Loss {
@@ -107,7 +119,8 @@ class BinaryCrossentropy final : public Loss {
 
  protected:
   std::optional<activations::Kind> fuses_with() const override { return activations::Kind::sigmoid; }
-  double evaluate(const Tensor& input, bool logits, const Tensor& y_true, float* grad) const override;
+  double evaluate(const Tensor& input, bool logits, const Tensor& y_true, const float* weights,
+                  float* grad) const override;
 };
 
 // By Keras name or alias ("mse", "mae", "categorical_crossentropy", ...); unknown names throw ValueError.

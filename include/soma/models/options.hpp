@@ -3,7 +3,9 @@
 //   model.compile({.optimizer = soma::optimizers::RMSprop{}, .loss = "categorical_crossentropy",
 //                  .metrics = {"accuracy"}});
 #include <concepts>
+#include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +49,8 @@ struct CompileOptions {
 
 struct ValidationData {
   Tensor x, y;
+  // Optional per-sample weights of the validation loss, shape (n,) (Keras' third tuple element).
+  Tensor sample_weight = {};
 };
 
 struct FitOptions {
@@ -58,6 +62,13 @@ struct FitOptions {
   // Fraction of the training data, taken from the end before shuffling, held out for validation.
   float validation_split = 0.0f;
   bool shuffle = true;
+  // Keras' class_weight: class index -> weight of the training loss of that class' samples (the argmax of
+  // a one-hot target, an integer label, or a 0/1 target rounded). Unlisted classes weigh 1.
+  std::map<int64_t, float> class_weight = {};
+  // Keras' sample_weight: one weight per training sample, shape (n,), multiplied into each sample's loss
+  // (and into class_weight's). With validation_split, the held-out part weights the validation loss.
+  // Both weight the loss only; metrics stay unweighted.
+  Tensor sample_weight = {};
   int initial_epoch = 0;
   // Where progress goes; null means std::cout.
   std::ostream* out = nullptr;
@@ -67,6 +78,8 @@ struct FitOptions {
 struct EvaluateOptions {
   int64_t batch_size = 32;
   int verbose = 1;
+  // One weight per sample, shape (n,), for the loss (metrics stay unweighted).
+  Tensor sample_weight = {};
   std::ostream* out = nullptr;
 };
 

@@ -85,10 +85,11 @@ class Sequential {
   void ensure_built(const Tensor& x, const char* who);
   void check_data(const Tensor& x, const Tensor& y, const char* who);
   void make_metrics();
-  // Runs x through the model in batches without a tape. With y, writes the mean loss and each metric into
-  // logs[0..] (names untouched); with `predictions`, copies the outputs there.
-  void run_inference(const Tensor& x, const Tensor* y, int64_t batch_size, Progbar* bar,
-                     std::span<NamedValue> logs, Tensor* predictions);
+  // Runs x through the model in batches without a tape. With y, writes the mean loss (weighted by
+  // sample_weight, an (n,) float32 tensor, when non-null) and each metric into logs[0..] (names untouched);
+  // with `predictions`, copies the outputs there.
+  void run_inference(const Tensor& x, const Tensor* y, const Tensor* sample_weight, int64_t batch_size,
+                     Progbar* bar, std::span<NamedValue> logs, Tensor* predictions);
   autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training);
   std::string who() const;
 

@@ -15,10 +15,10 @@ namespace soma::optimizers {
 
 // The keyword arguments of Adam: soma::optimizers::Adam({.learning_rate = 1e-4f, .amsgrad = true}).
 struct AdamOptions {
-  float learning_rate = 0.001f;
-  float beta_1 = 0.9f;    // in [0, 1)
-  float beta_2 = 0.999f;  // in [0, 1)
-  float epsilon = 1e-7f;  // >= 0
+  LearningRate learning_rate = 0.001f;  // a float or a schedule
+  float beta_1 = 0.9f;                  // in [0, 1)
+  float beta_2 = 0.999f;                // in [0, 1)
+  float epsilon = 1e-7f;                // >= 0
   bool amsgrad = false;
   float decay = 0.0f;  // time-based learning-rate decay, >= 0
   // Gradient clipping as Keras' optimizer arguments (0: off): each gradient tensor rescaled to an L2
@@ -41,7 +41,8 @@ class Adam final : public Optimizer {
   std::unique_ptr<Optimizer> clone() const override;
   Config get_config() const override;
   std::string name() const override { return "Adam"; }
-  // The options it was built with; learning_rate is the current base rate (see set_learning_rate).
+  // The options it was built with; learning_rate is the current base rate (see set_learning_rate) or the
+  // schedule.
   AdamOptions options() const;
 
  protected:

@@ -11,6 +11,7 @@
 
 #include "soma/autograd/variable.hpp"
 #include "soma/core/config.hpp"
+#include "soma/optimizers/learning_rate.hpp"
 
 namespace soma::optimizers {
 
@@ -25,10 +26,18 @@ class Optimizer {
   void apply(std::span<autograd::Variable* const> params);
 
   int64_t iterations() const { return iterations_; }
-  // The base learning rate (what callbacks such as ReduceLROnPlateau change)...
-  float learning_rate() const { return learning_rate_; }
-  void set_learning_rate(float lr) { learning_rate_ = lr; }
-  // ...and the one the next step uses: Keras' time-based decay, lr / (1 + decay * iterations).
+  // The base learning rate (what callbacks such as ReduceLROnPlateau change); with a schedule, the
+  // schedule's rate at iterations(), as Keras' optimizer.learning_rate reads.
+  float learning_rate() const;
+  // Throws StateError when the learning rate is a schedule (Keras refuses too: a schedule owns it), or
+  // ValueError for a negative or non-finite rate.
+  void set_learning_rate(float lr);
+  // The schedule the optimizer was built with; null for a constant rate.
+  const std::shared_ptr<const schedules::LearningRateSchedule>& learning_rate_schedule() const {
+    return schedule_;
+  }
+  // The rate the next step uses: learning_rate() with Keras 2's time-based decay on top,
+  // lr / (1 + decay * iterations).
   float current_learning_rate() const;
 
   // Keras get_config(): the constructor arguments, learning_rate as it is now. optimizers::deserialize
@@ -47,7 +56,12 @@ class Optimizer {
                  const std::vector<std::pair<std::string, Tensor>>& state);
 
  protected:
-  Optimizer(float learning_rate, float decay) : learning_rate_(learning_rate), decay_(decay) {}
+  Optimizer(const LearningRate& learning_rate, float decay)
+      : learning_rate_(learning_rate.is_schedule() ? 0.0f : learning_rate.value()),
+        schedule_(learning_rate.schedule()),
+        decay_(decay) {}
+  // The learning rate as an options struct holds it: the base rate, or the schedule.
+  LearningRate learning_rate_option() const;
   // Throws ValueError for a negative or non-finite value.
   void set_clipping(float clipnorm, float clipvalue);
   // Creates state for `count` parameters (called once, before the first update).
@@ -64,17 +78,23 @@ class Optimizer {
 
  private:
   float learning_rate_;
+  std::shared_ptr<const schedules::LearningRateSchedule> schedule_;
   float decay_;
   float clipnorm_ = 0.0f, clipvalue_ = 0.0f;
   int64_t iterations_ = 0;
   bool built_ = false;
 };
 
-// The optimizer a compile() call names, by Keras string ("sgd", "rmsprop", "adam") or by value.
+// The optimizer a compile() call names, by Keras string ("sgd", "rmsprop", "adam", "adamw", "adagrad",
+// "nadam") or by value.
 std::unique_ptr<Optimizer> get(const std::string& name);
 // {"class_name": "Adam", "config": {...}} and back. deserialize throws ValueError for an unknown class,
 // an unknown or mistyped argument, or a value the optimizer rejects.
 Config serialize(const Optimizer& optimizer);
 std::unique_ptr<Optimizer> deserialize(const Config& spec);
+// A schedule's {"class_name": ..., "config": ...} (NotImplementedError for a user-defined schedule) and
+// back (ValueError for an unknown class or argument).
+Config serialize(const schedules::LearningRateSchedule& schedule);
+std::shared_ptr<const schedules::LearningRateSchedule> deserialize_schedule(const Config& spec);
 
 }  // namespace soma::optimizers

@@ -14,10 +14,10 @@ namespace soma::optimizers {
 
 // The keyword arguments of RMSprop: soma::optimizers::RMSprop({.learning_rate = 1e-4f, .centered = true}).
 struct RMSpropOptions {
-  float learning_rate = 0.001f;
-  float rho = 0.9f;       // in [0, 1)
-  float momentum = 0.0f;  // in [0, 1]
-  float epsilon = 1e-7f;  // >= 0
+  LearningRate learning_rate = 0.001f;  // a float or a schedule
+  float rho = 0.9f;                     // in [0, 1)
+  float momentum = 0.0f;                // in [0, 1]
+  float epsilon = 1e-7f;                // >= 0
   bool centered = false;
   float decay = 0.0f;  // time-based learning-rate decay, >= 0
   // Gradient clipping as Keras' optimizer arguments (0: off): each gradient tensor rescaled to an L2
@@ -40,7 +40,8 @@ class RMSprop final : public Optimizer {
   std::unique_ptr<Optimizer> clone() const override;
   Config get_config() const override;
   std::string name() const override { return "RMSprop"; }
-  // The options it was built with; learning_rate is the current base rate (see set_learning_rate).
+  // The options it was built with; learning_rate is the current base rate (see set_learning_rate) or the
+  // schedule.
   RMSpropOptions options() const;
 
  protected:

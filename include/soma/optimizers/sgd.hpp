@@ -12,8 +12,8 @@ namespace soma::optimizers {
 
 // The keyword arguments of SGD: soma::optimizers::SGD({.learning_rate = 0.01f, .momentum = 0.9f}).
 struct SGDOptions {
-  float learning_rate = 0.01f;
-  float momentum = 0.0f;  // in [0, 1]
+  LearningRate learning_rate = 0.01f;  // a float or a schedule
+  float momentum = 0.0f;               // in [0, 1]
   bool nesterov = false;
   float decay = 0.0f;  // time-based learning-rate decay, >= 0
   // Gradient clipping as Keras' optimizer arguments (0: off): each gradient tensor rescaled to an L2
@@ -36,7 +36,8 @@ class SGD final : public Optimizer {
   std::unique_ptr<Optimizer> clone() const override;
   Config get_config() const override;
   std::string name() const override { return "SGD"; }
-  // The options it was built with; learning_rate is the current base rate (see set_learning_rate).
+  // The options it was built with; learning_rate is the current base rate (see set_learning_rate) or the
+  // schedule.
   SGDOptions options() const;
 
  protected:
