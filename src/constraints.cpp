@@ -129,7 +129,10 @@ void Constraint::apply(Tensor& w) const {
   }
   const Shape& s = w.shape();
   Flags reduced{};
-  for (int a : axis) reduced[static_cast<size_t>(a < 0 ? a + s.rank() : a)] = true;
+  for (int a : axis) {
+    if (a < -s.rank() || a >= s.rank()) check(s.rank(), "constraints");  // throws; layers checked already
+    reduced[static_cast<size_t>(a < 0 ? a + s.rank() : a)] = true;
+  }
   // Kept between calls: fit applies constraints every step and should not allocate.
   thread_local std::vector<double> norms;
   int64_t slots = 1;

@@ -133,6 +133,9 @@ TEST(Constraints, BadArguments) {
   expect_contains(message_of<ValueError>([] { C::MinMaxNorm(0.0f, 1.0f, 1.5f); }),
                   {"rate must be in [0, 1]", "1.5"});
   expect_contains(message_of<ValueError>([] { C::UnitNorm({}); }), {"unit_norm", "at least one axis"});
+  Tensor w = Tensor::ones({2, 2});
+  expect_contains(message_of<ValueError>([&] { C::MaxNorm(1.0f, {3}).apply(w); }),
+                  {"max_norm axis 3 is out of range for a weight of rank 2"});
   expect_contains(message_of<ValueError>([] { C::Constraint c("maxnorm"); }),
                   {"unknown constraint \"maxnorm\"", "max_norm, non_neg, unit_norm, min_max_norm"});
 }

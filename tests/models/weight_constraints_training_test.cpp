@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "soma/soma.hpp"
+#include "support/allocation_counter.hpp"
 
 namespace soma {
 namespace {
@@ -120,6 +121,31 @@ TEST(NoiseLayersInFit, TrainAndLeavePredictDeterministic) {
   const History h = m.fit(x, y, {.batch_size = 16, .epochs = 20, .verbose = 0});
   EXPECT_LT(h["loss"].back(), h["loss"].front());
   EXPECT_EQ(m.predict(x).to_vector<float>(), m.predict(x).to_vector<float>());
+}
+
+// Constraints, activity penalties and noise keep fit's promise: a step allocates nothing once shapes are
+// seen.
+TEST(WeightConstraints, TrainingStepsStillDoNotAllocate) {
+  if (!testing::kCountsMalloc)
+    GTEST_SKIP() << "the sanitizer runtime owns malloc here; the release build checks this";
+  set_seed(83);
+  auto [x, y] = regression_data(640);
+  const Tensor x_small = x.rows(0, 160), y_small = y.rows(0, 160);
+  Sequential m;
+  m.add(L::GaussianNoise({.stddev = 0.1f, .input_shape = {6}}));
+  m.add(L::Dense({.units = 16,
+                  .activation = "relu",
+                  .activity_regularizer = regularizers::L1(1e-4f),
+                  .kernel_constraint = constraints::MaxNorm(2.0f),
+                  .bias_constraint = "non_neg"}));
+  m.add(L::GaussianDropout(0.1f));
+  m.add(L::Dense({.units = 2, .kernel_constraint = constraints::UnitNorm()}));
+  m.compile({.optimizer = "adam", .loss = "mse"});
+  m.fit(x, y, {.batch_size = 16, .epochs = 1, .verbose = 0});
+  const auto small =
+      testing::count_allocations([&] { m.fit(x_small, y_small, {.batch_size = 16, .verbose = 0}); });
+  const auto large = testing::count_allocations([&] { m.fit(x, y, {.batch_size = 16, .verbose = 0}); });
+  EXPECT_EQ(large.soma, small.soma);
 }
 
 }  // namespace
