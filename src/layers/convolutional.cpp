@@ -6,12 +6,16 @@
 namespace soma::layers {
 
 namespace {
-void check_common(const std::string& who, int64_t filters, const std::string& kernel_init,
-                  const std::string& bias_init) {
-  if (filters <= 0)
-    throw ValueError(who + ": filters must be a positive integer, received " + std::to_string(filters) + ".");
-  initializers::check_name(kernel_init);
-  initializers::check_name(bias_init);
+template <class Options>
+void check_common(const std::string& who, const Options& o, int kernel_rank) {
+  if (o.filters <= 0) {
+    throw ValueError(who + ": filters must be a positive integer, received " + std::to_string(o.filters) +
+                     ".");
+  }
+  initializers::check_name(o.kernel_initializer);
+  initializers::check_name(o.bias_initializer);
+  o.kernel_constraint.check(kernel_rank, who + ": kernel_constraint");
+  o.bias_constraint.check(1, who + ": bias_constraint");
 }
 
 bool uses_bf16(const std::string& dtype) {
@@ -32,7 +36,8 @@ Conv2D::Conv2D(Conv2DOptions options)
       options_(std::move(options)),
       activation_(activations::get(options_.activation)),
       bf16_(uses_bf16(options_.dtype)) {
-  check_common(who(), options_.filters, options_.kernel_initializer, options_.bias_initializer);
+  check_common(who(), options_, 4);
+  set_activity_regularizer(options_.activity_regularizer);
   kernel_size_ = detail::pair_arg(options_.kernel_size, who(), "kernel_size");
   const auto strides = detail::pair_arg(options_.strides, who(), "strides");
   const auto dilation = detail::pair_arg(options_.dilation_rate, who(), "dilation_rate");
@@ -69,6 +74,8 @@ void Conv2D::build_weights(const Shape& in) {
   if (options_.use_bias) bias_ = &add_weight("bias", Shape{options_.filters}, options_.bias_initializer);
   regularize(*kernel_, options_.kernel_regularizer);
   if (bias_) regularize(*bias_, options_.bias_regularizer);
+  constrain(*kernel_, options_.kernel_constraint, "kernel_constraint");
+  if (bias_) constrain(*bias_, options_.bias_constraint, "bias_constraint");
 }
 
 autograd::Variable& Conv2D::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
@@ -82,7 +89,8 @@ Conv1D::Conv1D(Conv1DOptions options)
       options_(std::move(options)),
       activation_(activations::get(options_.activation)),
       bf16_(uses_bf16(options_.dtype)) {
-  check_common(who(), options_.filters, options_.kernel_initializer, options_.bias_initializer);
+  check_common(who(), options_, 3);
+  set_activity_regularizer(options_.activity_regularizer);
   kernel_size_ = detail::single_arg(options_.kernel_size, who(), "kernel_size");
   const int64_t stride = detail::single_arg(options_.strides, who(), "strides");
   const int64_t dilation = detail::single_arg(options_.dilation_rate, who(), "dilation_rate");
@@ -112,6 +120,8 @@ void Conv1D::build_weights(const Shape& in) {
   if (options_.use_bias) bias_ = &add_weight("bias", Shape{options_.filters}, options_.bias_initializer);
   regularize(*kernel_, options_.kernel_regularizer);
   if (bias_) regularize(*bias_, options_.bias_regularizer);
+  constrain(*kernel_, options_.kernel_constraint, "kernel_constraint");
+  if (bias_) constrain(*bias_, options_.bias_constraint, "bias_constraint");
 }
 
 autograd::Variable& Conv1D::forward(autograd::Tape* tape, autograd::Variable& x, bool) {

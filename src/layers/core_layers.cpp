@@ -1,6 +1,15 @@
 #include "soma/layers/core_layers.hpp"
 
+#include <fmt/format.h>
+
 namespace soma::layers {
+
+namespace {
+// Floats in messages as the user wrote them: 0.1, not 0.100000.
+std::string number(float v) {
+  return fmt::format("{}", v);
+}
+}  // namespace
 
 Activation::Activation(ActivationOptions options)
     : Layer("activation", options.name, options.input_shape),
@@ -67,6 +76,15 @@ Dropout::Dropout(DropoutOptions options)
 
 autograd::Variable& Dropout::forward(autograd::Tape* tape, autograd::Variable& x, bool training) {
   return op_.forward(tape, x, rate_, training);
+}
+
+ActivityRegularization::ActivityRegularization(ActivityRegularizationOptions o)
+    : Layer("activity_regularization", o.name, o.input_shape), options_(o) {
+  if (!(o.l1 >= 0.0f && o.l2 >= 0.0f)) {
+    throw ValueError(who() + ": l1 and l2 must be >= 0, received l1 " + number(o.l1) + " and l2 " +
+                     number(o.l2) + ".");
+  }
+  set_activity_regularizer({.l1 = o.l1, .l2 = o.l2});
 }
 
 }  // namespace soma::layers

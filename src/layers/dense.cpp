@@ -25,6 +25,9 @@ Dense::Dense(DenseOptions options)
   }
   initializers::check_name(options_.kernel_initializer);
   initializers::check_name(options_.bias_initializer);
+  options_.kernel_constraint.check(2, who() + ": kernel_constraint");
+  options_.bias_constraint.check(1, who() + ": bias_constraint");
+  set_activity_regularizer(options_.activity_regularizer);
 }
 
 Shape Dense::output_shape(const Shape& input_shape) const {
@@ -39,6 +42,8 @@ void Dense::build_weights(const Shape& input_shape) {
   if (options_.use_bias) bias_ = &add_weight("bias", Shape{options_.units}, options_.bias_initializer);
   regularize(*kernel_, options_.kernel_regularizer);
   if (bias_) regularize(*bias_, options_.bias_regularizer);
+  constrain(*kernel_, options_.kernel_constraint, "kernel_constraint");
+  if (bias_) constrain(*bias_, options_.bias_constraint, "bias_constraint");
 }
 
 autograd::Variable& Dense::forward(autograd::Tape* tape, autograd::Variable& x, bool) {

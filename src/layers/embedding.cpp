@@ -19,6 +19,7 @@ Embedding::Embedding(EmbeddingOptions o) : Layer("embedding", o.name, declared(o
                      ".");
   }
   initializers::check_name(options_.embeddings_initializer);
+  options_.embeddings_constraint.check(2, who() + ": embeddings_constraint");
 }
 
 Shape Embedding::output_shape(const Shape& in) const {
@@ -32,6 +33,7 @@ Shape Embedding::output_shape(const Shape& in) const {
 void Embedding::build_weights(const Shape&) {
   table_ = &add_weight("embeddings", Shape{options_.input_dim, options_.output_dim},
                        options_.embeddings_initializer);
+  constrain(*table_, options_.embeddings_constraint, "embeddings_constraint");
 }
 
 autograd::Variable& Embedding::forward(autograd::Tape* tape, autograd::Variable& x, bool) {

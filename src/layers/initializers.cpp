@@ -1,5 +1,7 @@
 #include "soma/layers/initializers.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -9,6 +11,11 @@
 namespace soma::initializers {
 
 namespace {
+// Floats in messages as the user wrote them: 0.1, not 0.100000.
+std::string number(float v) {
+  return fmt::format("{}", v);
+}
+
 struct Fans {
   double in, out;
 };
@@ -40,9 +47,9 @@ void variance_scaling(Tensor& t, double scale, double fan, bool uniform) {
   }
 }
 
-// Keras' Orthogonal (gain 1): a normal matrix of (prod(shape[:-1]), shape[-1]) orthonormalised; rows when
+// Keras' Orthogonal: gain times a normal matrix of (prod(shape[:-1]), shape[-1]) orthonormalised; rows when
 // there are fewer rows than columns. Modified Gram-Schmidt in double, which for these sizes is as good as QR.
-void orthogonal(Tensor& t) {
+void orthogonal(Tensor& t, float gain) {
   const int64_t cols = t.rank() ? t.dim(-1) : 1, rows = t.numel() / std::max<int64_t>(cols, 1);
   const bool by_rows = rows < cols;  // orthonormalise the shorter side's vectors
   const int64_t count = by_rows ? rows : cols, length = by_rows ? cols : rows;
@@ -64,26 +71,41 @@ void orthogonal(Tensor& t) {
   float* p = t.f32();
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c)
-      p[r * cols + c] = static_cast<float>(by_rows ? v[r * length + c] : v[c * length + r]);
+      p[r * cols + c] = gain * static_cast<float>(by_rows ? v[r * length + c] : v[c * length + r]);
 }
 
 constexpr const char* kNames =
     "glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, lecun_normal, orthogonal, "
-    "random_uniform, random_normal, truncated_normal, zeros, ones";
+    "random_uniform, random_normal, truncated_normal, constant, zeros, ones";
+
+Initializer checked(Initializer init) {
+  check_name(init);
+  return init;
+}
 }  // namespace
 
-void check_name(const std::string& name) {
+void check_name(const Initializer& init) {
   static const char* known[] = {"glorot_uniform",   "glorot_normal", "he_uniform",     "he_normal",
                                 "lecun_uniform",    "lecun_normal",  "random_uniform", "random_normal",
-                                "truncated_normal", "zeros",         "ones",           "orthogonal"};
-  for (const char* k : known)
-    if (name == k) return;
-  throw ValueError("initializers: unknown initializer \"" + name + "\"; known initializers are " + kNames +
-                   ".");
+                                "truncated_normal", "constant",      "zeros",          "ones",
+                                "orthogonal"};
+  const std::string& name = init.name;
+  if (std::none_of(std::begin(known), std::end(known), [&](const char* k) { return name == k; })) {
+    throw ValueError("initializers: unknown initializer \"" + name + "\"; known initializers are " + kNames +
+                     ".");
+  }
+  if ((name == "random_normal" || name == "truncated_normal") && !(init.stddev >= 0.0f)) {
+    throw ValueError("initializers: " + name + " stddev must be >= 0, received " + number(init.stddev) + ".");
+  }
+  if (name == "random_uniform" && !(init.minval <= init.maxval)) {
+    throw ValueError("initializers: random_uniform needs minval <= maxval, received minval " +
+                     number(init.minval) + " and maxval " + number(init.maxval) + ".");
+  }
 }
 
-void initialize(const std::string& name, Tensor& t) {
-  check_name(name);
+void initialize(const Initializer& init, Tensor& t) {
+  check_name(init);
+  const std::string& name = init.name;
   const Fans f = fans_of(t.shape());
   if (name == "glorot_uniform") return variance_scaling(t, 1.0, (f.in + f.out) / 2, true);
   if (name == "glorot_normal") return variance_scaling(t, 1.0, (f.in + f.out) / 2, false);
@@ -91,12 +113,65 @@ void initialize(const std::string& name, Tensor& t) {
   if (name == "he_normal") return variance_scaling(t, 2.0, f.in, false);
   if (name == "lecun_uniform") return variance_scaling(t, 1.0, f.in, true);
   if (name == "lecun_normal") return variance_scaling(t, 1.0, f.in, false);
-  // Keras' RandomUniform/RandomNormal/TruncatedNormal defaults.
-  if (name == "random_uniform") return fill_with(t, [] { return random::uniform(-0.05f, 0.05f); });
-  if (name == "random_normal") return fill_with(t, [] { return random::normal(0.0f, 0.05f); });
-  if (name == "truncated_normal") return fill_with(t, [] { return random::truncated_normal(0.0f, 0.05f); });
-  if (name == "orthogonal") return orthogonal(t);
-  t.fill(name == "ones" ? 1.0f : 0.0f);
+  const float a = init.minval, b = init.maxval, mean = init.mean, sd = init.stddev;
+  if (name == "random_uniform") return fill_with(t, [&] { return random::uniform(a, b); });
+  if (name == "random_normal") return fill_with(t, [&] { return random::normal(mean, sd); });
+  if (name == "truncated_normal") return fill_with(t, [&] { return random::truncated_normal(mean, sd); });
+  if (name == "orthogonal") return orthogonal(t, init.gain);
+  t.fill(name == "ones" ? 1.0f : name == "constant" ? init.value : 0.0f);
+}
+
+Initializer Constant(float value) {
+  Initializer i("constant");
+  i.value = value;
+  return i;
+}
+Initializer Zeros() {
+  return "zeros";
+}
+Initializer Ones() {
+  return "ones";
+}
+Initializer RandomNormal(RandomNormalOptions o) {
+  Initializer i("random_normal");
+  i.mean = o.mean;
+  i.stddev = o.stddev;
+  return checked(i);
+}
+Initializer RandomUniform(RandomUniformOptions o) {
+  Initializer i("random_uniform");
+  i.minval = o.minval;
+  i.maxval = o.maxval;
+  return checked(i);
+}
+Initializer TruncatedNormal(RandomNormalOptions o) {
+  Initializer i("truncated_normal");
+  i.mean = o.mean;
+  i.stddev = o.stddev;
+  return checked(i);
+}
+Initializer Orthogonal(OrthogonalOptions o) {
+  Initializer i("orthogonal");
+  i.gain = o.gain;
+  return i;
+}
+Initializer GlorotUniform() {
+  return "glorot_uniform";
+}
+Initializer GlorotNormal() {
+  return "glorot_normal";
+}
+Initializer HeUniform() {
+  return "he_uniform";
+}
+Initializer HeNormal() {
+  return "he_normal";
+}
+Initializer LecunUniform() {
+  return "lecun_uniform";
+}
+Initializer LecunNormal() {
+  return "lecun_normal";
 }
 
 }  // namespace soma::initializers

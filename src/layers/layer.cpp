@@ -79,11 +79,12 @@ autograd::Variable& Layer::operator()(autograd::Tape* tape, autograd::Variable& 
     throw ShapeError(who() + ": expected input of shape " + input_shape_.with_batch(-1).str() +
                      ", received shape " + s.str() + ".");
   }
-  return forward(tape, x, training);
+  autograd::Variable& y = forward(tape, x, training);
+  return activity_regularizer_.active() ? activity_op_.forward(tape, y, activity_regularizer_) : y;
 }
 
 autograd::Variable& Layer::add_weight(const std::string& name, const Shape& shape,
-                                      const std::string& initializer, bool trainable) {
+                                      const initializers::Initializer& initializer, bool trainable) {
   detail::spend_weight_budget(who(), name, shape.numel());
   Tensor t = Tensor::empty(shape);
   initializers::initialize(initializer, t);
@@ -126,6 +127,26 @@ void Layer::add_regularization_gradients() {
   for (auto& [w, r] : regularized_)
     if (w->requires_grad && w->grad.defined()) r.add_gradient(w->value, w->grad);
   for (Layer* sub : sublayers_) sub->add_regularization_gradients();
+}
+
+double Layer::activity_penalty() const {
+  double total = activity_regularizer_.active() ? activity_op_.penalty() : 0.0;
+  for (const Layer* sub : sublayers_) total += sub->activity_penalty();
+  return total;
+}
+
+void Layer::constrain(autograd::Variable& weight, const constraints::Constraint& c,
+                      const std::string& option) {
+  if (!c.active()) return;
+  c.check(weight.value.rank(), who() + ": " + option);
+  constrained_.push_back({&weight, c});
+}
+
+void Layer::apply_constraints() {
+  // Keras constrains what the optimizer updated: frozen weights stay as they are.
+  for (auto& [w, c] : constrained_)
+    if (w->requires_grad) c.apply(w->value);
+  for (Layer* sub : sublayers_) sub->apply_constraints();
 }
 
 void Layer::set_trainable(bool t) {

@@ -14,6 +14,7 @@
 #include "soma/layers/core_layers.hpp"
 #include "soma/layers/dense.hpp"
 #include "soma/layers/embedding.hpp"
+#include "soma/layers/noise.hpp"
 #include "soma/layers/normalization.hpp"
 #include "soma/layers/pooling.hpp"
 #include "soma/layers/recurrent.hpp"
@@ -24,10 +25,74 @@ namespace soma::regularizers {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Regularizer, l1, l2)
 }  // namespace soma::regularizers
 
+namespace soma::initializers {
+// A bare name when every argument is Keras' default ("glorot_uniform"), else {"class_name", "config"}.
+inline void to_json(Config& j, const Initializer& init) {
+  const Initializer defaults(init.name);
+  if (init.value == defaults.value && init.mean == defaults.mean && init.stddev == defaults.stddev &&
+      init.minval == defaults.minval && init.maxval == defaults.maxval && init.gain == defaults.gain) {
+    j = init.name;
+    return;
+  }
+  j = Config{{"class_name", init.name},
+             {"config",
+              {{"value", init.value},
+               {"mean", init.mean},
+               {"stddev", init.stddev},
+               {"minval", init.minval},
+               {"maxval", init.maxval},
+               {"gain", init.gain}}}};
+}
+inline void from_json(const Config& j, Initializer& init) {
+  if (j.is_string()) {
+    init = Initializer(j.get<std::string>());
+    return;
+  }
+  init = Initializer(j.at("class_name").get<std::string>());
+  const Config& c = j.at("config");
+  init.value = c.value("value", init.value);
+  init.mean = c.value("mean", init.mean);
+  init.stddev = c.value("stddev", init.stddev);
+  init.minval = c.value("minval", init.minval);
+  init.maxval = c.value("maxval", init.maxval);
+  init.gain = c.value("gain", init.gain);
+}
+}  // namespace soma::initializers
+
+namespace soma::constraints {
+// null for none, else {"class_name": "max_norm", "config": {...}}.
+inline void to_json(Config& j, const Constraint& c) {
+  if (!c.active()) {
+    j = nullptr;
+    return;
+  }
+  j = Config{{"class_name", c.name},
+             {"config",
+              {{"max_value", c.max_value}, {"min_value", c.min_value}, {"rate", c.rate}, {"axis", c.axis}}}};
+}
+inline void from_json(const Config& j, Constraint& c) {
+  if (j.is_null()) {
+    c = Constraint();
+    return;
+  }
+  if (j.is_string()) {
+    c = Constraint(j.get<std::string>());
+    return;
+  }
+  c = Constraint(j.at("class_name").get<std::string>());
+  const Config& cfg = j.at("config");
+  c.max_value = cfg.value("max_value", c.max_value);
+  c.min_value = cfg.value("min_value", c.min_value);
+  c.rate = cfg.value("rate", c.rate);
+  c.axis = cfg.value("axis", c.axis);
+}
+}  // namespace soma::constraints
+
 namespace soma::layers {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DenseOptions, units, activation, use_bias, kernel_initializer,
                                                 bias_initializer, kernel_regularizer, bias_regularizer,
+                                                activity_regularizer, kernel_constraint, bias_constraint,
                                                 input_shape, input_dim, name, dtype)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ActivationOptions, activation, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FlattenOptions, input_shape, name)
@@ -36,10 +101,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DropoutOptions, rate, input_shap
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Conv2DOptions, filters, kernel_size, strides, padding,
                                                 dilation_rate, activation, use_bias, kernel_initializer,
                                                 bias_initializer, kernel_regularizer, bias_regularizer,
+                                                activity_regularizer, kernel_constraint, bias_constraint,
                                                 input_shape, name, dtype)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Conv1DOptions, filters, kernel_size, strides, padding,
                                                 dilation_rate, activation, use_bias, kernel_initializer,
                                                 bias_initializer, kernel_regularizer, bias_regularizer,
+                                                activity_regularizer, kernel_constraint, bias_constraint,
                                                 input_shape, name, dtype)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Pooling2DOptions, pool_size, strides, padding, input_shape,
                                                 name)
@@ -56,8 +123,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RNNOptions, units, activation, r
                                                 return_sequences, return_state, go_backwards, reset_after,
                                                 input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EmbeddingOptions, input_dim, output_dim,
-                                                embeddings_initializer, mask_zero, input_shape, input_length,
-                                                name)
+                                                embeddings_initializer, embeddings_constraint, mask_zero,
+                                                input_shape, input_length, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ActivityRegularizationOptions, l1, l2, input_shape, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SpatialDropoutOptions, rate, input_shape, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GaussianNoiseOptions, stddev, input_shape, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GaussianDropoutOptions, rate, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BidirectionalOptions, merge_mode, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TimeDistributedOptions, name)
 
@@ -101,8 +172,8 @@ Options options_from_config(const Config& config, const std::string& class_name,
       try {
         (void)probe.get<Options>();
       } catch (const nlohmann::json::exception&) {
-        throw ValueError(fmt::format("{} config: argument \"{}\" has the wrong type ({}): {}", class_name, key,
-                                     value.type_name(), e.what()));
+        throw ValueError(fmt::format("{} config: argument \"{}\" has the wrong type ({}): {}", class_name,
+                                     key, value.type_name(), e.what()));
       }
     }
     throw ValueError(fmt::format("{} config: {}", class_name, e.what()));

@@ -74,6 +74,31 @@ Config TimeDistributed::get_config() const {
   return c;
 }
 
+Config ActivityRegularization::get_config() const {
+  return detail::options_config(options_, name());
+}
+
+namespace {
+std::vector<int64_t> declared(const Layer& layer) {
+  return layer.declared_input_shape() ? layer.declared_input_shape()->to_vector() : std::vector<int64_t>{};
+}
+}  // namespace
+
+Config SpatialDropout1D::get_config() const {
+  return detail::options_config(SpatialDropoutOptions{.rate = rate_, .input_shape = declared(*this)}, name());
+}
+Config SpatialDropout2D::get_config() const {
+  return detail::options_config(SpatialDropoutOptions{.rate = rate_, .input_shape = declared(*this)}, name());
+}
+Config GaussianNoise::get_config() const {
+  return detail::options_config(GaussianNoiseOptions{.stddev = stddev_, .input_shape = declared(*this)},
+                                name());
+}
+Config GaussianDropout::get_config() const {
+  return detail::options_config(GaussianDropoutOptions{.rate = rate_, .input_shape = declared(*this)},
+                                name());
+}
+
 Config serialize(const Layer& layer) {
   return Config{{"class_name", layer.type()}, {"config", layer.get_config()}};
 }
@@ -122,6 +147,12 @@ Registry& registry() {
     f["LSTM"] = plain<LSTM, RNNOptions>("LSTM");
     f["GRU"] = plain<GRU, RNNOptions>("GRU");
     f["Embedding"] = plain<Embedding, EmbeddingOptions>("Embedding");
+    f["ActivityRegularization"] =
+        plain<ActivityRegularization, ActivityRegularizationOptions>("ActivityRegularization");
+    f["SpatialDropout1D"] = plain<SpatialDropout1D, SpatialDropoutOptions>("SpatialDropout1D");
+    f["SpatialDropout2D"] = plain<SpatialDropout2D, SpatialDropoutOptions>("SpatialDropout2D");
+    f["GaussianNoise"] = plain<GaussianNoise, GaussianNoiseOptions>("GaussianNoise");
+    f["GaussianDropout"] = plain<GaussianDropout, GaussianDropoutOptions>("GaussianDropout");
     f["Bidirectional"] = [](const Config& c) {
       std::unique_ptr<Layer> inner = deserialize(inner_spec(c, "Bidirectional"));
       auto* rnn = dynamic_cast<Recurrent*>(inner.get());

@@ -122,7 +122,9 @@ void Sequential::run_inference(const Tensor& x, const Tensor* y, const Tensor* s
       const std::span<const float> weights =
           sample_weight ? std::span(sample_weight->f32() + begin, static_cast<size_t>(end - begin))
                         : std::span<const float>();
-      loss_sum += static_cast<double>(loss_->forward(nullptr, out, targets, weights).value.item()) *
+      double activity = 0.0;  // activity penalties are per batch, already divided by its size
+      for (const auto& layer : layers_) activity += layer->activity_penalty();
+      loss_sum += (static_cast<double>(loss_->forward(nullptr, out, targets, weights).value.item()) + activity) *
                   static_cast<double>(end - begin);
       for (auto& m : metrics_) m->update(out.value, targets);
       logs[0].second = loss_sum / static_cast<double>(end) + penalty;
@@ -256,13 +258,15 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
             "; the weights are those of the step before. Lower the "
             "learning rate, check the data for extreme values, or compute the loss from logits.");
       }
-      t.tape.backward(loss);
+      t.tape.backward(loss);  // activity penalties' gradients join inside, from their ops
       double reported = value;
+      for (const auto& layer : layers_) reported += layer->activity_penalty();
       if (regularized) {
         for (auto& layer : layers_) layer->add_regularization_gradients();
         reported += penalty();  // before the update: the penalty of the weights this loss was computed with
       }
       optimizer_->apply(t.params);
+      for (auto& layer : layers_) layer->apply_constraints();  // as Keras: project right after the update
       loss_sum += reported * static_cast<double>(end - begin);
       for (auto& m : metrics_) m->update(pred.value, t.targets);
       logs[0].second = loss_sum / static_cast<double>(end);

@@ -5,10 +5,12 @@
 #include <functional>
 #include <set>
 
+#include "soma/constraints.hpp"
 #include "soma/layers/convolutional.hpp"
 #include "soma/layers/core_layers.hpp"
 #include "soma/layers/dense.hpp"
 #include "soma/layers/embedding.hpp"
+#include "soma/layers/noise.hpp"
 #include "soma/layers/normalization.hpp"
 #include "soma/layers/pooling.hpp"
 #include "soma/layers/recurrent.hpp"
@@ -34,16 +36,20 @@ std::vector<Case> cases() {
   return {
       {"Dense",
        [=] {
-         return std::make_unique<Dense>(DenseOptions{.units = 5,
-                                                     .activation = "tanh",
-                                                     .use_bias = false,
-                                                     .kernel_initializer = "he_normal",
-                                                     .bias_initializer = "ones",
-                                                     .kernel_regularizer = reg,
-                                                     .bias_regularizer = regularizers::L2(0.5f),
-                                                     .input_shape = {7},
-                                                     .name = "d1",
-                                                     .dtype = "mixed_bfloat16"});
+         return std::make_unique<Dense>(
+             DenseOptions{.units = 5,
+                          .activation = "tanh",
+                          .use_bias = false,
+                          .kernel_initializer = initializers::RandomNormal({.mean = 0.5f, .stddev = 0.2f}),
+                          .bias_initializer = initializers::Constant(0.25f),
+                          .kernel_regularizer = reg,
+                          .bias_regularizer = regularizers::L2(0.5f),
+                          .activity_regularizer = regularizers::L1(0.001f),
+                          .kernel_constraint = constraints::MaxNorm(3.0f, {0}),
+                          .bias_constraint = "non_neg",
+                          .input_shape = {7},
+                          .name = "d1",
+                          .dtype = "mixed_bfloat16"});
        },
        Shape{7}},
       {"Activation", [] { return std::make_unique<Activation>(ActivationOptions{.activation = "sigmoid"}); },
@@ -61,14 +67,16 @@ std::vector<Case> cases() {
       {"Dropout", [] { return std::make_unique<Dropout>(0.25f); }, Shape{4}},
       {"Conv2D",
        [=] {
-         return std::make_unique<Conv2D>(Conv2DOptions{.filters = 3,
-                                                       .kernel_size = {3, 2},
-                                                       .strides = {2, 1},
-                                                       .padding = "same",
-                                                       .dilation_rate = {1},
-                                                       .activation = "relu",
-                                                       .kernel_initializer = "lecun_uniform",
-                                                       .kernel_regularizer = reg});
+         return std::make_unique<Conv2D>(
+             Conv2DOptions{.filters = 3,
+                           .kernel_size = {3, 2},
+                           .strides = {2, 1},
+                           .padding = "same",
+                           .dilation_rate = {1},
+                           .activation = "relu",
+                           .kernel_initializer = "lecun_uniform",
+                           .kernel_regularizer = reg,
+                           .kernel_constraint = constraints::MinMaxNorm(0.5f, 2.0f, 0.5f, {0, 1, 2})});
        },
        Shape{6, 5, 2}},
       {"Conv1D",
@@ -119,10 +127,12 @@ std::vector<Case> cases() {
        Shape{3, 2}},
       {"Embedding",
        [] {
-         return std::make_unique<Embedding>(EmbeddingOptions{.input_dim = 20,
-                                                             .output_dim = 4,
-                                                             .embeddings_initializer = "glorot_uniform",
-                                                             .mask_zero = true});
+         return std::make_unique<Embedding>(
+             EmbeddingOptions{.input_dim = 20,
+                              .output_dim = 4,
+                              .embeddings_initializer = "glorot_uniform",
+                              .embeddings_constraint = constraints::UnitNorm({1}),
+                              .mask_zero = true});
        },
        Shape{5}},
       {"Bidirectional",
@@ -131,6 +141,21 @@ std::vector<Case> cases() {
                                                 BidirectionalOptions{.merge_mode = "ave"});
        },
        Shape{4, 2}},
+      {"ActivityRegularization",
+       [] {
+         return std::make_unique<ActivityRegularization>(
+             ActivityRegularizationOptions{.l1 = 0.1f, .l2 = 0.2f});
+       },
+       Shape{3}},
+      {"SpatialDropout1D", [] { return std::make_unique<SpatialDropout1D>(0.3f); }, Shape{5, 2}},
+      {"SpatialDropout2D",
+       [] {
+         return std::make_unique<SpatialDropout2D>(
+             SpatialDropoutOptions{.rate = 0.2f, .input_shape = {4, 4, 3}});
+       },
+       Shape{4, 4, 3}},
+      {"GaussianNoise", [] { return std::make_unique<GaussianNoise>(0.5f); }, Shape{3}},
+      {"GaussianDropout", [] { return std::make_unique<GaussianDropout>(0.4f); }, Shape{3}},
       {"TimeDistributed",
        [] { return std::make_unique<TimeDistributed>(Dense({.units = 2, .activation = "softmax"})); },
        Shape{3, 4}},
@@ -160,10 +185,30 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
   // Keeps the list above complete: a layer added to the registry without a round-trip case fails here.
   std::set<std::string> covered;
   for (const Case& c : cases()) covered.insert(c.label);
-  for (const char* name :
-       {"Dense", "Activation", "Flatten", "Reshape", "Dropout", "Conv2D", "Conv1D", "MaxPooling2D",
-        "AveragePooling2D", "MaxPooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling2D",
-        "BatchNormalization", "SimpleRNN", "LSTM", "GRU", "Embedding", "Bidirectional", "TimeDistributed"}) {
+  for (const char* name : {"Dense",
+                           "Activation",
+                           "Flatten",
+                           "Reshape",
+                           "Dropout",
+                           "Conv2D",
+                           "Conv1D",
+                           "MaxPooling2D",
+                           "AveragePooling2D",
+                           "MaxPooling1D",
+                           "GlobalAveragePooling2D",
+                           "GlobalMaxPooling2D",
+                           "BatchNormalization",
+                           "SimpleRNN",
+                           "LSTM",
+                           "GRU",
+                           "Embedding",
+                           "Bidirectional",
+                           "TimeDistributed",
+                           "ActivityRegularization",
+                           "SpatialDropout1D",
+                           "SpatialDropout2D",
+                           "GaussianNoise",
+                           "GaussianDropout"}) {
     EXPECT_TRUE(covered.count(name)) << name;
   }
 }

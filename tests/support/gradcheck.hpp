@@ -28,7 +28,10 @@ struct GradCheckOptions {
 };
 
 // Returns the worst |analytic - numeric| / (atol + rtol * |numeric|) (<= 1 passes) and records failures.
-inline double gradcheck(const Forward& f, std::vector<autograd::Variable*> inputs, GradCheckOptions o = {}) {
+// `extra`, when given, is a scalar the last forward added to the loss besides its output (an activity
+// penalty, whose ops add its gradient in backward): the numeric side then differentiates it too.
+inline double gradcheck(const Forward& f, std::vector<autograd::Variable*> inputs, GradCheckOptions o = {},
+                        const std::function<double()>& extra = nullptr) {
   autograd::Tape tape;
   autograd::Variable& out = f(&tape, inputs);
   const Tensor seed = random_tensor(out.value.shape());
@@ -41,7 +44,7 @@ inline double gradcheck(const Forward& f, std::vector<autograd::Variable*> input
     autograd::Variable& y = f(nullptr, inputs);
     double s = 0.0;
     for (int64_t i = 0; i < y.value.numel(); ++i) s += static_cast<double>(y.value.f32()[i]) * seed.f32()[i];
-    return s;
+    return extra ? s + extra() : s;
   };
   double worst = 0.0;
   for (size_t k = 0; k < inputs.size(); ++k) {

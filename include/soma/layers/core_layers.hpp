@@ -1,5 +1,5 @@
 #pragma once
-// The small Keras core layers: Activation, Flatten, Dropout.
+// The small Keras core layers: Activation, Flatten, Reshape, Dropout, ActivityRegularization.
 #include <string>
 #include <vector>
 
@@ -103,6 +103,29 @@ class Dropout final : public Layer {
   DropoutOptions options_;
   float rate_;
   autograd::DropoutOp op_;
+};
+
+struct ActivityRegularizationOptions {
+  float l1 = 0.0f;
+  float l2 = 0.0f;
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+// keras.layers.ActivityRegularization: the identity, adding (l1 * sum|x| + l2 * sum x^2) / batch to the
+// loss (see Layer::activity_penalty).
+class ActivityRegularization final : public Layer {
+ public:
+  explicit ActivityRegularization(ActivityRegularizationOptions options = {});
+  std::string type() const override { return "ActivityRegularization"; }
+  Shape output_shape(const Shape& input_shape) const override { return input_shape; }
+  Config get_config() const override;
+
+ protected:
+  autograd::Variable& forward(autograd::Tape*, autograd::Variable& x, bool) override { return x; }
+
+ private:
+  ActivityRegularizationOptions options_;
 };
 
 }  // namespace soma::layers

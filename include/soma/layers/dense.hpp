@@ -15,10 +15,13 @@ struct DenseOptions {
   int64_t units = 0;
   std::string activation = "linear";
   bool use_bias = true;
-  std::string kernel_initializer = "glorot_uniform";
-  std::string bias_initializer = "zeros";
+  initializers::Initializer kernel_initializer = "glorot_uniform";
+  initializers::Initializer bias_initializer = "zeros";
   regularizers::Regularizer kernel_regularizer = {};
   regularizers::Regularizer bias_regularizer = {};
+  regularizers::Regularizer activity_regularizer = {};  // a penalty on the output (after the activation)
+  constraints::Constraint kernel_constraint = {};       // applied after each update in fit()
+  constraints::Constraint bias_constraint = {};
   // Per-sample input shape of a first layer, e.g. {784}; input_dim = n is the same as {n}.
   std::vector<int64_t> input_shape = {};
   int64_t input_dim = 0;

@@ -10,9 +10,10 @@
 namespace soma::layers {
 
 struct EmbeddingOptions {
-  int64_t input_dim = 0;                                  // vocabulary size: indices are in [0, input_dim)
-  int64_t output_dim = 0;                                 // vector width
-  std::string embeddings_initializer = "random_uniform";  // Keras' "uniform": U(-0.05, 0.05)
+  int64_t input_dim = 0;   // vocabulary size: indices are in [0, input_dim)
+  int64_t output_dim = 0;  // vector width
+  initializers::Initializer embeddings_initializer = "random_uniform";  // Keras' "uniform": U(-0.05, 0.05)
+  constraints::Constraint embeddings_constraint = {};                   // applied after each update in fit()
   // Index 0 is padding: the recurrent layers that follow skip those steps (carrying their state over).
   bool mask_zero = false;
   std::vector<int64_t> input_shape = {};  // e.g. {80} for sequences of 80 indices

@@ -7,8 +7,11 @@
 #include <utility>
 #include <vector>
 
+#include "soma/autograd/ops/activity_regularization_op.hpp"
 #include "soma/autograd/tape.hpp"
+#include "soma/constraints.hpp"
 #include "soma/core/config.hpp"
+#include "soma/layers/initializers.hpp"
 #include "soma/regularizers.hpp"
 
 namespace soma::layers {
@@ -36,6 +39,7 @@ class Layer {
   virtual Shape output_shape(const Shape& input_shape) const = 0;
 
   // Applies the layer to a batch, checking its shape first. `training` switches dropout and the like.
+  // With an activity regularizer the output passes through an op that records its penalty.
   autograd::Variable& operator()(autograd::Tape* tape, autograd::Variable& x, bool training);
 
   std::vector<autograd::Variable*> weights();
@@ -45,6 +49,11 @@ class Layer {
   // must hold this step's loss gradient).
   double regularization_penalty() const;
   void add_regularization_gradients();
+  // Keras' activity_regularizer: the penalty on the output of this layer's latest call (and of the
+  // layers it wraps), already divided by that batch's size; its gradient flows in backward().
+  double activity_penalty() const;
+  // Projects the trainable weights registered with constrain(); fit() calls it after each update.
+  void apply_constraints();
   bool trainable() const { return trainable_; }
   void set_trainable(bool t);
 
@@ -58,14 +67,18 @@ class Layer {
   Layer(const std::string& prefix, const std::string& name, const std::vector<int64_t>& input_shape);
   virtual void build_weights(const Shape&) {}
   virtual autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) = 0;
-  autograd::Variable& add_weight(const std::string& name, const Shape& shape, const std::string& initializer,
-                                 bool trainable = true);
+  autograd::Variable& add_weight(const std::string& name, const Shape& shape,
+                                 const initializers::Initializer& initializer, bool trainable = true);
   // "Dense \"dense_2\"": how errors name this layer.
   std::string who() const;
   // Registers a weight penalty (kernel_regularizer, bias_regularizer).
   void regularize(autograd::Variable& weight, const regularizers::Regularizer& r) {
     if (r.active()) regularized_.push_back({&weight, r});
   }
+  // Registers a weight constraint (kernel_constraint, ...); checks it against the weight's shape.
+  void constrain(autograd::Variable& weight, const constraints::Constraint& c, const std::string& option);
+  // Sets the penalty on this layer's output (activity_regularizer).
+  void set_activity_regularizer(const regularizers::Regularizer& r) { activity_regularizer_ = r; }
   // A layer this one wraps (Bidirectional, TimeDistributed): its weights count as this layer's.
   void track(Layer& sublayer) { sublayers_.push_back(&sublayer); }
 
@@ -80,6 +93,9 @@ class Layer {
   std::vector<bool> weight_trainable_;  // as add_weight was asked, whatever set_trainable says
   std::vector<Layer*> sublayers_;       // owned (on the heap) by the wrapper that tracks them
   std::vector<std::pair<autograd::Variable*, regularizers::Regularizer>> regularized_;
+  std::vector<std::pair<autograd::Variable*, constraints::Constraint>> constrained_;
+  regularizers::Regularizer activity_regularizer_;
+  autograd::ActivityRegularizationOp activity_op_;
 };
 
 }  // namespace soma::layers

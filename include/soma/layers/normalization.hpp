@@ -15,10 +15,10 @@ struct BatchNormalizationOptions {
   float epsilon = 1e-3f;
   bool center = true;  // learn beta
   bool scale = true;   // learn gamma
-  std::string beta_initializer = "zeros";
-  std::string gamma_initializer = "ones";
-  std::string moving_mean_initializer = "zeros";
-  std::string moving_variance_initializer = "ones";
+  initializers::Initializer beta_initializer = "zeros";
+  initializers::Initializer gamma_initializer = "ones";
+  initializers::Initializer moving_mean_initializer = "zeros";
+  initializers::Initializer moving_variance_initializer = "ones";
   std::vector<int64_t> input_shape = {};
   std::string name = "";
 };

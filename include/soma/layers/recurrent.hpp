@@ -17,9 +17,9 @@ struct RNNOptions {
   std::string activation = "tanh";
   std::string recurrent_activation = "sigmoid";  // LSTM and GRU gates
   bool use_bias = true;
-  std::string kernel_initializer = "glorot_uniform";
-  std::string recurrent_initializer = "orthogonal";
-  std::string bias_initializer = "zeros";
+  initializers::Initializer kernel_initializer = "glorot_uniform";
+  initializers::Initializer recurrent_initializer = "orthogonal";
+  initializers::Initializer bias_initializer = "zeros";
   bool unit_forget_bias = true;  // LSTM: the forget gate's bias starts at 1
   float dropout = 0.0f;
   float recurrent_dropout = 0.0f;
