@@ -1,0 +1,244 @@
+// The `soma` command line, run as a child process: a model saved by this process predicts identically in
+// another one, summary/evaluate/train work on real files, and errors are messages with exit codes.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "soma/soma.hpp"
+
+namespace soma {
+namespace {
+
+namespace L = layers;
+
+struct CliRun {
+  int code;
+  std::string output;  // stdout and stderr together
+};
+
+CliRun soma_cli(const std::string& args) {
+  const std::string command = std::string(SOMA_CLI) + " " + args + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  EXPECT_NE(pipe, nullptr);
+  std::string out;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("soma_cli_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  // A trained 3-class classifier of 6 features, saved to model.soma, and the CSV it was trained on.
+  Sequential trained_classifier() {
+    set_seed(21);
+    Tensor x = Tensor::empty({120, 6}), labels = Tensor::empty({120});
+    for (int64_t i = 0; i < 120; ++i) {
+      for (int64_t j = 0; j < 6; ++j) x.f32()[i * 6 + j] = random::normal(0.0f, 1.0f);
+      labels.f32()[i] = x.f32()[i * 6] > 0.3f ? 0.0f : (x.f32()[i * 6 + 1] > 0.0f ? 1.0f : 2.0f);
+    }
+    std::ofstream csv(path("train.csv"));
+    csv << "f0,f1,f2,f3,f4,f5,label\n";
+    char buf[32];
+    for (int64_t i = 0; i < 120; ++i) {
+      for (int64_t j = 0; j < 6; ++j) {
+        std::snprintf(buf, sizeof buf, "%.9g,", static_cast<double>(x.f32()[i * 6 + j]));
+        csv << buf;
+      }
+      csv << labels.f32()[i] << "\n";
+    }
+    Sequential m;
+    m.add(L::Dense({.units = 16, .activation = "relu", .input_shape = {6}}));
+    m.add(L::Dropout(0.2f));
+    m.add(L::Dense({.units = 3, .activation = "softmax"}));
+    m.compile({.optimizer = "adam", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
+    m.fit(x, utils::to_categorical(labels, 3), {.batch_size = 16, .epochs = 3, .verbose = 0});
+    m.save(path("model.soma"));
+    return m;
+  }
+
+  std::filesystem::path dir_;
+};
+
+// Reads the --output CSV of predict: the class column, then every output value.
+std::vector<std::vector<float>> read_outputs(const std::string& file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);  // header
+  std::vector<std::vector<float>> rows;
+  while (std::getline(in, line)) {
+    std::stringstream ss(line);
+    std::string field;
+    std::vector<float> row;
+    std::getline(ss, field, ',');  // class
+    while (std::getline(ss, field, ',')) row.push_back(std::strtof(field.c_str(), nullptr));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+TEST_F(Cli, AnotherProcessPredictsBitForBit) {
+  Sequential m = trained_classifier();
+  // Inputs as a features-only CSV; this process reads the same file, so both see identical floats.
+  const data::CsvTable table = data::read_csv(path("train.csv"));
+  std::ofstream csv(path("inputs.csv"));
+  char buf[32];
+  const int64_t rows = 25;
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = 0; j < 6; ++j) {
+      std::snprintf(buf, sizeof buf, "%s%.9g", j ? "," : "",
+                    static_cast<double>(table.values.f32()[i * 7 + j]));
+      csv << buf;
+    }
+    csv << "\n";
+  }
+  csv.close();
+  const Tensor x = data::read_csv(path("inputs.csv")).values;
+  const Tensor expected = m.predict(x);
+
+  const CliRun r =
+      soma_cli("predict " + path("model.soma") + " " + path("inputs.csv") + " --output " + path("out.csv"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("sample 24: class"), std::string::npos) << r.output;
+  const auto got = read_outputs(path("out.csv"));
+  ASSERT_EQ(got.size(), static_cast<size_t>(rows));
+  for (int64_t i = 0; i < rows; ++i) {
+    ASSERT_EQ(got[i].size(), 3u);
+    for (int64_t j = 0; j < 3; ++j) {
+      const float want = expected.f32()[i * 3 + j];
+      EXPECT_EQ(std::memcmp(&got[i][j], &want, sizeof want), 0)
+          << "sample " << i << " class " << j << ": " << got[i][j] << " vs " << want;
+    }
+  }
+}
+
+TEST_F(Cli, PredictReadsImagesAndIdx) {
+  set_seed(4);
+  Sequential m;
+  m.add(L::Conv2D({.filters = 2, .kernel_size = {3}, .activation = "relu", .input_shape = {8, 8, 1}}));
+  m.add(L::Flatten());
+  m.add(L::Dense({.units = 4, .activation = "softmax"}));
+  m.save(path("cnn.soma"));
+  Tensor img = Tensor::empty({8, 8, 1}, DType::uint8);
+  for (int64_t i = 0; i < 64; ++i) img.data<uint8_t>()[i] = static_cast<uint8_t>(i * 4);
+  data::save_image(path("digit.png"), img);
+  const Tensor expected = m.predict(utils::normalize_pixels(img).reshape({1, 8, 8, 1}));
+
+  const CliRun r =
+      soma_cli("predict " + path("cnn.soma") + " " + path("digit.png") + " --output " + path("img.csv"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto got = read_outputs(path("img.csv"));
+  ASSERT_EQ(got.size(), 1u);
+  for (int64_t j = 0; j < 4; ++j) EXPECT_EQ(got[0][j], expected.f32()[j]);
+
+  // --invert on a PNG gives what the model says for 255 - pixel.
+  Tensor inverted = img.clone();
+  for (int64_t i = 0; i < 64; ++i) inverted.data<uint8_t>()[i] = static_cast<uint8_t>(255 - i * 4);
+  const Tensor expected_inv = m.predict(utils::normalize_pixels(inverted).reshape({1, 8, 8, 1}));
+  ASSERT_EQ(soma_cli("predict " + path("cnn.soma") + " " + path("digit.png") + " --invert --quiet --output " +
+                     path("inv.csv"))
+                .code,
+            0);
+  EXPECT_EQ(read_outputs(path("inv.csv"))[0][0], expected_inv.f32()[0]);
+}
+
+TEST_F(Cli, SummaryAndEvaluate) {
+  Sequential m = trained_classifier();
+  CliRun r = soma_cli("summary " + path("model.soma"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* part : {"Dense", "Dropout", "Total params: 163", "Loss: categorical_crossentropy",
+                           "Optimizer steps taken: 24", "\"class_name\":\"Adam\""}) {
+    EXPECT_NE(r.output.find(part), std::string::npos) << part << " missing from:\n" << r.output;
+  }
+  r = soma_cli("evaluate " + path("model.soma") + " --csv " + path("train.csv") + " --verbose 0");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const data::CsvTable table = data::read_csv(path("train.csv"));
+  Tensor x = Tensor::empty({120, 6}), labels = Tensor::empty({120});
+  for (int64_t i = 0; i < 120; ++i) {
+    for (int64_t j = 0; j < 6; ++j) x.f32()[i * 6 + j] = table.values.f32()[i * 7 + j];
+    labels.f32()[i] = table.values.f32()[i * 7 + 6];
+  }
+  const auto logs = m.evaluate(x, utils::to_categorical(labels, 3), {.verbose = 0});
+  char want[64];
+  std::snprintf(want, sizeof want, "loss: %.6f", logs.at("loss"));
+  EXPECT_NE(r.output.find(want), std::string::npos) << want << " vs\n" << r.output;
+}
+
+TEST_F(Cli, TrainFromAJsonConfig) {
+  trained_classifier();  // writes train.csv
+  std::ofstream(path("config.json")) << R"({
+    "model": {"name": "tabular", "layers": [
+      {"class_name": "Dense", "config": {"units": 8, "activation": "relu", "input_shape": [6],
+                                         "kernel_regularizer": {"l2": 0.001}}},
+      {"class_name": "Dense", "config": {"units": 3, "activation": "softmax"}}]},
+    "compile": {"optimizer": {"class_name": "SGD", "config": {"learning_rate": 0.1, "momentum": 0.9}},
+                "loss": "categorical_crossentropy", "metrics": ["accuracy"]},
+    "data": {"csv": ")" + path("train.csv") +
+                                            R"(", "validation_csv": ")" + path("train.csv") + R"("},
+    "fit": {"batch_size": 20, "epochs": 4}
+  })";
+  const CliRun r = soma_cli("train " + path("config.json") + " -o " + path("trained.soma") + " --checkpoint " +
+                         path("best.soma") + " --log " + path("log.csv") + " --verbose 2");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("Epoch 4/4"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("test accuracy"), std::string::npos) << r.output;
+  Sequential trained = load_model(path("trained.soma"));
+  EXPECT_EQ(trained.name(), "tabular");
+  EXPECT_EQ(trained.optimizer().name(), "SGD");
+  EXPECT_EQ(trained.optimizer().iterations(), 4 * 6);
+  EXPECT_TRUE(std::filesystem::exists(path("best.soma")));
+  std::ifstream log(path("log.csv"));
+  int lines = 0;
+  for (std::string line; std::getline(log, line);) ++lines;
+  EXPECT_EQ(lines, 5) << "a header and one row per epoch";
+}
+
+TEST_F(Cli, ErrorsAreMessagesWithExitCodes) {
+  CliRun r = soma_cli("summary " + path("missing.soma"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("soma: error: load_model: cannot open"), std::string::npos) << r.output;
+
+  trained_classifier();
+  std::string bytes;
+  {
+    std::ifstream in(path("model.soma"), std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  bytes[bytes.size() / 2] ^= 0x10;
+  std::ofstream(path("corrupt.soma"), std::ios::binary) << bytes;
+  r = soma_cli("predict " + path("corrupt.soma") + " " + path("train.csv"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("checksum"), std::string::npos) << r.output;
+
+  r = soma_cli("predict " + path("model.soma") + " " + path("train.csv"));
+  EXPECT_EQ(r.code, 1) << "train.csv has 7 columns, the model takes 6";
+  EXPECT_NE(r.output.find("7 values per sample"), std::string::npos) << r.output;
+
+  r = soma_cli("frobnicate");
+  EXPECT_EQ(r.code, 2) << r.output;
+
+  std::ofstream(path("bad.json"))
+      << R"({"model": {"layers": []}, "compile": {"loss": "mse"}, "data": {"csv": "x"},
+                                        "fit": {"epochz": 3}})";
+  r = soma_cli("train " + path("bad.json"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("unknown key \"epochz\""), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace soma
