@@ -8,4 +8,14 @@ for ex in mlp_mnist sgd_nesterov adam_small binary_classifier cnn_mnist lstm_mni
   line=$(grep '^RESULT ' <<<"$out" || true)
   if [[ -z "$line" ]]; then echo "$out"; echo "FAIL: $ex printed no RESULT line"; status=1; else echo "$line"; fi
 done
+# The command line end to end: train from a JSON config, then summary and predict on the saved model.
+tmp=$(mktemp -d)
+if ./build/release/tools/cli/soma train examples/configs/mnist_mlp.json --epochs 1 --limit 2000 --verbose 2 \
+     -o "$tmp/mlp.soma" >"$tmp/train.log" 2>&1 &&
+   ./build/release/tools/cli/soma summary "$tmp/mlp.soma" >/dev/null; then
+  grep '^test accuracy' "$tmp/train.log" | sed 's/^/RESULT soma-cli train: /'
+else
+  cat "$tmp/train.log"; echo "FAIL: soma train"; status=1
+fi
+rm -rf "$tmp"
 exit $status

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# All tests: installs dependencies, builds, runs the unit tests in Release and under ASan+UBSan, then
-# smoke-runs every example for one short epoch.
+# All tests: installs dependencies, builds, runs the unit tests in Release and under ASan+UBSan,
+# smoke-runs every example for one short epoch, then fuzzes the model loader for a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
@@ -18,3 +18,6 @@ bash scripts/build.sh asan
 ctest --preset asan -j "$(nproc)"
 
 bash scripts/smoke_examples.sh
+
+# The model-file loader under libFuzzer (ASan + UBSan) for a bounded time, from the kept corpus.
+bash scripts/fuzz.sh 60
