@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <new>
+#include <optional>
 
 #include "layers/weight_budget.hpp"
 #include "soma/core/random.hpp"
@@ -175,6 +177,9 @@ Sequential restore(io::ModelFile file, const std::string& source, const LoadOpti
     fail(std::string("holds a malformed config: ") + e.what());
   } catch (const std::bad_alloc&) {
     fail("asks for more memory than this machine has; the config is corrupted");
+  } catch (const std::exception& e) {
+    // Anything else a malformed file provokes is still a bad file, not a crash of the caller.
+    fail(std::string("could not be loaded: ") + e.what());
   }
   throw IOError("load_model: unreachable");
 }
