@@ -1,11 +1,13 @@
 #pragma once
-// The umbrella header: everything a user of soma needs.
+// The umbrella header: everything a user of soma needs (Config included: nlohmann-json in full).
+#include <nlohmann/json.hpp>
+
 #include "soma/activations.hpp"
 #include "soma/autograd/tape.hpp"
 #include "soma/autograd/variable.hpp"
 #include "soma/constraints.hpp"
-#include "soma/core/dtype.hpp"
 #include "soma/core/config.hpp"
+#include "soma/core/dtype.hpp"
 #include "soma/core/error.hpp"
 #include "soma/core/random.hpp"
 #include "soma/core/shape.hpp"

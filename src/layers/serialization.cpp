@@ -19,63 +19,63 @@ Config Layer::get_config() const {
 }
 
 Config Dense::get_config() const {
-  Config c = detail::options_config(options_, name());
+  Config c = soma::detail::options_config(options_, name());
   c["dtype"] = mixed_precision::name(policy_);  // the policy it was built with, global or not
   return c;
 }
 Config Conv2D::get_config() const {
-  Config c = detail::options_config(options_, name());
+  Config c = soma::detail::options_config(options_, name());
   c["dtype"] = bf16_ ? "mixed_bfloat16" : "float32";
   return c;
 }
 Config Conv1D::get_config() const {
-  Config c = detail::options_config(options_, name());
+  Config c = soma::detail::options_config(options_, name());
   c["dtype"] = bf16_ ? "mixed_bfloat16" : "float32";
   return c;
 }
 Config Activation::get_config() const {
-  return detail::options_config(options_, name());
+  return soma::detail::options_config(options_, name());
 }
 Config Flatten::get_config() const {
-  return detail::options_config(options_, name());
+  return soma::detail::options_config(options_, name());
 }
 Config Reshape::get_config() const {
-  return detail::options_config(options_, name());
+  return soma::detail::options_config(options_, name());
 }
 Config Dropout::get_config() const {
-  return detail::options_config(options_, name());
+  return soma::detail::options_config(options_, name());
 }
 Config Pooling2D::get_config() const {
-  return detail::options_config(options_, name());
+  return soma::detail::options_config(options_, name());
 }
 Config MaxPooling1D::get_config() const {
-  return detail::options_config(options_, name());
+  return soma::detail::options_config(options_, name());
 }
 Config GlobalPooling2D::get_config() const {
-  return detail::options_config(options_, name());
+  return soma::detail::options_config(options_, name());
 }
 Config BatchNormalization::get_config() const {
-  return detail::options_config(options_, name());
+  return soma::detail::options_config(options_, name());
 }
 Config Recurrent::get_config() const {
-  return detail::options_config(options_, name());
+  return soma::detail::options_config(options_, name());
 }
 Config Embedding::get_config() const {
-  return detail::options_config(options_, name());
+  return soma::detail::options_config(options_, name());
 }
 Config Bidirectional::get_config() const {
-  Config c = detail::options_config(options_, name());
+  Config c = soma::detail::options_config(options_, name());
   c["layer"] = serialize(*forward_);
   return c;
 }
 Config TimeDistributed::get_config() const {
-  Config c = detail::options_config(options_, name());
+  Config c = soma::detail::options_config(options_, name());
   c["layer"] = serialize(*inner_);
   return c;
 }
 
 Config ActivityRegularization::get_config() const {
-  return detail::options_config(options_, name());
+  return soma::detail::options_config(options_, name());
 }
 
 namespace {
@@ -85,18 +85,20 @@ std::vector<int64_t> declared(const Layer& layer) {
 }  // namespace
 
 Config SpatialDropout1D::get_config() const {
-  return detail::options_config(SpatialDropoutOptions{.rate = rate_, .input_shape = declared(*this)}, name());
+  return soma::detail::options_config(SpatialDropoutOptions{.rate = rate_, .input_shape = declared(*this)},
+                                      name());
 }
 Config SpatialDropout2D::get_config() const {
-  return detail::options_config(SpatialDropoutOptions{.rate = rate_, .input_shape = declared(*this)}, name());
+  return soma::detail::options_config(SpatialDropoutOptions{.rate = rate_, .input_shape = declared(*this)},
+                                      name());
 }
 Config GaussianNoise::get_config() const {
-  return detail::options_config(GaussianNoiseOptions{.stddev = stddev_, .input_shape = declared(*this)},
-                                name());
+  return soma::detail::options_config(GaussianNoiseOptions{.stddev = stddev_, .input_shape = declared(*this)},
+                                      name());
 }
 Config GaussianDropout::get_config() const {
-  return detail::options_config(GaussianDropoutOptions{.rate = rate_, .input_shape = declared(*this)},
-                                name());
+  return soma::detail::options_config(GaussianDropoutOptions{.rate = rate_, .input_shape = declared(*this)},
+                                      name());
 }
 
 Config serialize(const Layer& layer) {
@@ -108,7 +110,7 @@ namespace {
 template <class L, class Options>
 LayerFactory plain(const char* class_name) {
   return [class_name](const Config& c) {
-    return std::make_unique<L>(detail::options_from_config<Options>(c, class_name));
+    return std::make_unique<L>(soma::detail::options_from_config<Options>(c, class_name));
   };
 }
 
@@ -163,12 +165,12 @@ Registry& registry() {
       inner.release();
       return std::make_unique<Bidirectional>(
           std::unique_ptr<Recurrent>(rnn),
-          detail::options_from_config<BidirectionalOptions>(c, "Bidirectional", {"layer"}));
+          soma::detail::options_from_config<BidirectionalOptions>(c, "Bidirectional", {"layer"}));
     };
     f["TimeDistributed"] = [](const Config& c) {
       return std::make_unique<TimeDistributed>(
           deserialize(inner_spec(c, "TimeDistributed")),
-          detail::options_from_config<TimeDistributedOptions>(c, "TimeDistributed", {"layer"}));
+          soma::detail::options_from_config<TimeDistributedOptions>(c, "TimeDistributed", {"layer"}));
     };
     return reg;
   }();

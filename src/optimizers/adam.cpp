@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "optimizers/elementwise.hpp"
+#include "optimizers/slots.hpp"
 #include "soma/core/error.hpp"
 
 namespace soma::optimizers {
@@ -26,23 +27,6 @@ const AdamOptions& validated(const AdamOptions& o) {
   return o;
 }
 
-int64_t checked_size(const autograd::Variable& param, size_t index, const Tensor& state) {
-  const int64_t n = param.value.numel();
-  if (param.grad.numel() != n || state.numel() != n)
-    throw StateError(fmt::format(
-        "Adam: parameter {} ('{}') has shape {} and gradient shape {}, but its state was built for {} "
-        "elements. Hint: apply() must receive the same parameters, in the same order, on every call.",
-        index, param.name, param.value.shape().str(), param.grad.shape().str(), state.numel()));
-  return n;
-}
-
-std::vector<Tensor> deep_copy(const std::vector<Tensor>& tensors) {
-  std::vector<Tensor> out;
-  out.reserve(tensors.size());
-  for (const Tensor& t : tensors) out.push_back(t.clone());
-  return out;
-}
-
 }  // namespace
 
 Adam::Adam(AdamOptions options)
@@ -53,9 +37,9 @@ Adam::Adam(AdamOptions options)
 Adam::Adam(const Adam& other)
     : Optimizer(other),
       options_(other.options_),
-      m_(deep_copy(other.m_)),
-      v_(deep_copy(other.v_)),
-      vhat_(deep_copy(other.vhat_)) {}
+      m_(detail::deep_copy(other.m_)),
+      v_(detail::deep_copy(other.v_)),
+      vhat_(detail::deep_copy(other.vhat_)) {}
 
 Adam& Adam::operator=(const Adam& other) {
   if (this != &other) *this = Adam(other);
@@ -85,7 +69,7 @@ void Adam::build(std::span<autograd::Variable* const> params) {
 
 void Adam::update(size_t index, autograd::Variable& param, float lr) {
   if (!param.grad.defined()) return;  // no gradient reached this parameter: Keras skips it too
-  const int64_t n = checked_size(param, index, m_[index]);
+  const int64_t n = detail::checked_size("Adam", param, index, m_[index]);
   float* __restrict p = param.value.f32();
   const float* __restrict g = param.grad.f32();
   float* __restrict m = m_[index].f32();

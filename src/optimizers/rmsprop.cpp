@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "optimizers/elementwise.hpp"
+#include "optimizers/slots.hpp"
 #include "soma/core/error.hpp"
 
 namespace soma::optimizers {
@@ -26,23 +27,6 @@ const RMSpropOptions& validated(const RMSpropOptions& o) {
   return o;
 }
 
-int64_t checked_size(const autograd::Variable& param, size_t index, const Tensor& state) {
-  const int64_t n = param.value.numel();
-  if (param.grad.numel() != n || state.numel() != n)
-    throw StateError(fmt::format(
-        "RMSprop: parameter {} ('{}') has shape {} and gradient shape {}, but its state was built for {} "
-        "elements. Hint: apply() must receive the same parameters, in the same order, on every call.",
-        index, param.name, param.value.shape().str(), param.grad.shape().str(), state.numel()));
-  return n;
-}
-
-std::vector<Tensor> deep_copy(const std::vector<Tensor>& tensors) {
-  std::vector<Tensor> out;
-  out.reserve(tensors.size());
-  for (const Tensor& t : tensors) out.push_back(t.clone());
-  return out;
-}
-
 }  // namespace
 
 RMSprop::RMSprop(RMSpropOptions options)
@@ -53,9 +37,9 @@ RMSprop::RMSprop(RMSpropOptions options)
 RMSprop::RMSprop(const RMSprop& other)
     : Optimizer(other),
       options_(other.options_),
-      rms_(deep_copy(other.rms_)),
-      mg_(deep_copy(other.mg_)),
-      momentum_(deep_copy(other.momentum_)) {}
+      rms_(detail::deep_copy(other.rms_)),
+      mg_(detail::deep_copy(other.mg_)),
+      momentum_(detail::deep_copy(other.momentum_)) {}
 
 RMSprop& RMSprop::operator=(const RMSprop& other) {
   if (this != &other) *this = RMSprop(other);
@@ -85,7 +69,7 @@ void RMSprop::build(std::span<autograd::Variable* const> params) {
 
 void RMSprop::update(size_t index, autograd::Variable& param, float lr) {
   if (!param.grad.defined()) return;  // no gradient reached this parameter: Keras skips it too
-  const int64_t n = checked_size(param, index, rms_[index]);
+  const int64_t n = detail::checked_size("RMSprop", param, index, rms_[index]);
   float* __restrict p = param.value.f32();
   const float* __restrict g = param.grad.f32();
   float* __restrict a = rms_[index].f32();

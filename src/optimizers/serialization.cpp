@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/options_config.hpp"
 #include "soma/core/error.hpp"
 #include "soma/optimizers/adagrad.hpp"
 #include "soma/optimizers/adam.hpp"
@@ -40,12 +41,6 @@ void from_json(const Config& j, CosineDecayOptions& o) {
 }  // namespace soma::optimizers::schedules
 
 namespace soma::optimizers {
-namespace {
-// The options a config describes; unknown keys and mistyped values throw ValueError.
-template <class Options>
-Options options_from(const Config& config, const std::string& class_name);
-}  // namespace
-
 Config serialize(const schedules::LearningRateSchedule& schedule) {
   using namespace schedules;
   Config config;
@@ -74,14 +69,16 @@ std::shared_ptr<const schedules::LearningRateSchedule> deserialize_schedule(cons
   const auto name = spec["class_name"].get<std::string>();
   const Config config = spec.contains("config") ? spec["config"] : Config::object();
   if (name == "ExponentialDecay")
-    return std::make_shared<ExponentialDecay>(options_from<ExponentialDecayOptions>(config, name));
+    return std::make_shared<ExponentialDecay>(
+        soma::detail::options_from_config<ExponentialDecayOptions>(config, name));
   if (name == "InverseTimeDecay")
-    return std::make_shared<InverseTimeDecay>(options_from<InverseTimeDecayOptions>(config, name));
+    return std::make_shared<InverseTimeDecay>(
+        soma::detail::options_from_config<InverseTimeDecayOptions>(config, name));
   if (name == "CosineDecay")
-    return std::make_shared<CosineDecay>(options_from<CosineDecayOptions>(config, name));
+    return std::make_shared<CosineDecay>(soma::detail::options_from_config<CosineDecayOptions>(config, name));
   if (name == "PiecewiseConstantDecay")
     return std::make_shared<PiecewiseConstantDecay>(
-        options_from<PiecewiseConstantDecayOptions>(config, name));
+        soma::detail::options_from_config<PiecewiseConstantDecayOptions>(config, name));
   throw ValueError("learning_rate: unknown schedule class \"" + name +
                    "\". Known: CosineDecay, ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay.");
 }
@@ -160,32 +157,6 @@ std::vector<Optimizer::Slot> RMSprop::slots() {
   return {{"rms", &rms_}, {"mg", &mg_}, {"momentum", &momentum_}};
 }
 
-namespace {
-
-template <class Options>
-Options options_from(const Config& config, const std::string& class_name) {
-  if (!config.is_object()) {
-    throw ValueError(
-        fmt::format("{} config: expected a JSON object, received {}.", class_name, config.type_name()));
-  }
-  const Config known = Options{};
-  for (const auto& item : config.items()) {
-    if (!known.contains(item.key())) {
-      std::vector<std::string> names;
-      for (const auto& k : known.items()) names.push_back(k.key());
-      throw ValueError(fmt::format("{} config: unknown argument \"{}\". Known arguments: {}.", class_name,
-                                   item.key(), fmt::join(names, ", ")));
-    }
-  }
-  try {
-    return config.get<Options>();
-  } catch (const nlohmann::json::exception& e) {
-    throw ValueError(fmt::format("{} config: {}", class_name, e.what()));
-  }
-}
-
-}  // namespace
-
 Config serialize(const Optimizer& optimizer) {
   return Config{{"class_name", optimizer.name()}, {"config", optimizer.get_config()}};
 }
@@ -197,14 +168,18 @@ std::unique_ptr<Optimizer> deserialize(const Config& spec) {
   }
   const auto class_name = spec["class_name"].get<std::string>();
   const Config config = spec.contains("config") ? spec["config"] : Config::object();
-  if (class_name == "SGD") return std::make_unique<SGD>(options_from<SGDOptions>(config, class_name));
-  if (class_name == "Adam") return std::make_unique<Adam>(options_from<AdamOptions>(config, class_name));
+  if (class_name == "SGD")
+    return std::make_unique<SGD>(soma::detail::options_from_config<SGDOptions>(config, class_name));
+  if (class_name == "Adam")
+    return std::make_unique<Adam>(soma::detail::options_from_config<AdamOptions>(config, class_name));
   if (class_name == "RMSprop")
-    return std::make_unique<RMSprop>(options_from<RMSpropOptions>(config, class_name));
-  if (class_name == "AdamW") return std::make_unique<AdamW>(options_from<AdamWOptions>(config, class_name));
+    return std::make_unique<RMSprop>(soma::detail::options_from_config<RMSpropOptions>(config, class_name));
+  if (class_name == "AdamW")
+    return std::make_unique<AdamW>(soma::detail::options_from_config<AdamWOptions>(config, class_name));
   if (class_name == "Adagrad")
-    return std::make_unique<Adagrad>(options_from<AdagradOptions>(config, class_name));
-  if (class_name == "Nadam") return std::make_unique<Nadam>(options_from<NadamOptions>(config, class_name));
+    return std::make_unique<Adagrad>(soma::detail::options_from_config<AdagradOptions>(config, class_name));
+  if (class_name == "Nadam")
+    return std::make_unique<Nadam>(soma::detail::options_from_config<NadamOptions>(config, class_name));
   throw ValueError("optimizers::deserialize: unknown optimizer class \"" + class_name +
                    "\". Known: Adagrad, Adam, AdamW, Nadam, RMSprop, SGD.");
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Helpers for the per-parameter state ("slots") of the optimizers added with Keras 3 semantics.
+// Helpers for the optimizers' per-parameter state ("slots").
 #include <fmt/format.h>
 
 #include <span>

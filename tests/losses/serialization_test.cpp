@@ -1,6 +1,8 @@
 // Loss configs: serialize / deserialize round trips and bad configs.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "soma/losses/loss.hpp"
 #include "support/error_matchers.hpp"
 

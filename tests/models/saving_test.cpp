@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 
 #include "soma/core/random.hpp"
 #include "soma/io/model_file.hpp"

@@ -13,34 +13,15 @@
 #include "soma/optimizers/rmsprop.hpp"
 #include "soma/optimizers/sgd.hpp"
 #include "support/allocation_counter.hpp"
+#include "support/optimizer_steps.hpp"
 
 namespace soma::optimizers {
 namespace {
 
 using autograd::Variable;
-
-// Expects fn to throw ValueError whose message contains every one of `parts`.
-void expect_value_error(const std::function<void()>& fn, const std::vector<std::string>& parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "no ValueError thrown; expected a message with '" << parts.front() << "'";
-  } catch (const ValueError& e) {
-    const std::string msg = e.what();
-    for (const auto& part : parts)
-      EXPECT_NE(msg.find(part), std::string::npos) << "'" << part << "' not in: " << msg;
-  }
-}
-
-Variable param(std::vector<float> value, std::vector<float> grad) {
-  Variable v(Tensor::from_vector(value), true, "w");
-  v.grad = Tensor::from_vector(grad);
-  return v;
-}
-
-void step(Optimizer& opt, Variable& v) {
-  Variable* list[] = {&v};
-  opt.apply(list);
-}
+using test::expect_value_error;
+using test::param;
+using test::step;
 
 TEST(OptimizerOptions, KerasDefaults) {
   SGD sgd;

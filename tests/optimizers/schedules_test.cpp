@@ -13,6 +13,7 @@
 #include "soma/optimizers/sgd.hpp"
 #include "support/allocation_counter.hpp"
 #include "support/error_matchers.hpp"
+#include "support/optimizer_steps.hpp"
 
 namespace soma::optimizers {
 namespace {
@@ -20,13 +21,8 @@ namespace {
 using autograd::Variable;
 using soma::test::expect_contains;
 using soma::test::message_of;
+using soma::test::param;
 namespace S = schedules;
-
-Variable param(std::vector<float> value, std::vector<float> grad) {
-  Variable v(Tensor::from_vector(value), true, "w");
-  v.grad = Tensor::from_vector(grad);
-  return v;
-}
 
 TEST(ExponentialDecay, FollowsTheFormula) {
   const S::ExponentialDecay smooth({.initial_learning_rate = 0.1f, .decay_steps = 10, .decay_rate = 0.5f});

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <nlohmann/json.hpp>
 
 #include "soma/optimizers/adagrad.hpp"
 #include "soma/optimizers/adam.hpp"

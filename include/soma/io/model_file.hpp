@@ -8,6 +8,7 @@
 //   u32 CRC-32 (zlib) of every byte before it.
 // The tensor records are those of the weights file (soma/io/weights_file.hpp). What the config holds is
 // described in docs/saving.md.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
