@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "layers/weight_budget.hpp"
 #include "soma/layers/initializers.hpp"
@@ -31,18 +32,29 @@ void spend_weight_budget(const std::string& who, const std::string& weight, int6
 }  // namespace detail
 
 namespace {
-// Keras names layers of a type dense, dense_1, dense_2, ... per process.
-std::string unique_name(const std::string& prefix) {
+// Keras names layers of a type dense, dense_1, dense_2, ... per process. Names given explicitly (a loaded
+// model's, say) are skipped, so a layer added to a loaded model does not collide with one of its own.
+std::string layer_name(const std::string& prefix, const std::string& requested) {
   static std::mutex m;
   static std::map<std::string, int> counts;
+  static std::set<std::string> taken;
   std::lock_guard lock(m);
-  const int n = counts[prefix]++;
-  return n == 0 ? prefix : prefix + "_" + std::to_string(n);
+  if (!requested.empty()) {
+    taken.insert(requested);
+    return requested;
+  }
+  std::string candidate;
+  do {
+    const int n = counts[prefix]++;
+    candidate = n == 0 ? prefix : prefix + "_" + std::to_string(n);
+  } while (taken.count(candidate));
+  taken.insert(candidate);
+  return candidate;
 }
 }  // namespace
 
 Layer::Layer(const std::string& prefix, const std::string& name, const std::vector<int64_t>& input_shape)
-    : name_(name.empty() ? unique_name(prefix) : name) {
+    : name_(layer_name(prefix, name)) {
   if (!input_shape.empty()) {
     for (int64_t d : input_shape) {
       if (d <= 0) {

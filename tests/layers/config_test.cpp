@@ -220,6 +220,21 @@ TEST(LayerConfig, AutomaticNamesAreKept) {
   EXPECT_EQ(d.get_config()["dtype"], "float32") << "the policy it was built with, not \"\"";
 }
 
+TEST(LayerConfig, AutomaticNamesSkipNamesTakenExplicitly) {
+  // After loading a model whose layers are "gaussian_dropout_K+1" and "_K+2", a new automatic name must
+  // not repeat them (it would collide when added to that model).
+  const std::string first = GaussianDropout(0.1f).name();
+  const auto k = first == "gaussian_dropout" ? 0 : std::stoi(first.substr(first.rfind('_') + 1));
+  const std::string taken1 = "gaussian_dropout_" + std::to_string(k + 1);
+  const std::string taken2 = "gaussian_dropout_" + std::to_string(k + 2);
+  auto a =
+      deserialize(Config{{"class_name", "GaussianDropout"}, {"config", {{"rate", 0.1}, {"name", taken1}}}});
+  auto b =
+      deserialize(Config{{"class_name", "GaussianDropout"}, {"config", {{"rate", 0.1}, {"name", taken2}}}});
+  EXPECT_EQ(a->name(), taken1);
+  EXPECT_EQ(GaussianDropout(0.1f).name(), "gaussian_dropout_" + std::to_string(k + 3));
+}
+
 TEST(LayerConfig, MissingArgumentsTakeTheirDefaults) {
   auto layer = deserialize(Config{{"class_name", "Dense"}, {"config", {{"units", 4}}}});
   const Config c = layer->get_config();
