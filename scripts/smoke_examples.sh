@@ -8,6 +8,16 @@ for ex in mlp_mnist sgd_nesterov adam_small binary_classifier cnn_mnist lstm_mni
   line=$(grep '^RESULT ' <<<"$out" || true)
   if [[ -z "$line" ]]; then echo "$out"; echo "FAIL: $ex printed no RESULT line"; status=1; else echo "$line"; fi
 done
+# explain_cnn writes pictures: into a temporary directory.
+pics=$(mktemp -d)
+if out=$(./build/release/examples/explain_cnn --dataset fashion_mnist --epochs 1 --limit 6000 --verbose 2 --out "$pics" 2>&1) &&
+   [[ -s "$pics/saliency.png" && -s "$pics/filters.png" && -s "$pics/feature_maps.png" ]]; then
+  grep '^RESULT ' <<<"$out"
+else
+  echo "$out"; echo "FAIL: explain_cnn"; status=1
+fi
+rm -rf "$pics"
+
 # The command line end to end: train from a JSON config, then summary and predict on the saved model.
 tmp=$(mktemp -d)
 if ./build/release/tools/cli/soma train examples/configs/mnist_mlp.json --epochs 1 --limit 2000 --verbose 2 \

@@ -50,3 +50,4 @@
 #include "soma/training/history.hpp"
 #include "soma/training/metrics.hpp"
 #include "soma/training/progbar.hpp"
+#include "soma/visualization.hpp"

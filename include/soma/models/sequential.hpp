@@ -45,6 +45,14 @@ class Sequential {
   std::map<std::string, double> evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
   Tensor predict(const Tensor& x, PredictOptions options = {});
 
+  // Explaining a model (docs/visualization.md). Every layer's output for x in inference mode, one tensor
+  // per layer, as Keras' Model(model.input, [layer.output for layer in model.layers]).predict(x).
+  std::vector<Tensor> layer_outputs(const Tensor& x);
+  // d(sum(output * output_grad)) / d(input) for the batch x, in inference mode: with output_grad one-hot
+  // at a class, how each input value moves that class's score (a saliency map, what tf.GradientTape
+  // gives). output_grad has the output's shape; the weights' gradients are left unspecified.
+  Tensor input_gradient(const Tensor& x, const Tensor& output_grad);
+
   // Keras' summary table: layers, output shapes, parameter counts.
   void summary(std::ostream& out = std::cout);
   std::string summary_string();
