@@ -16,6 +16,7 @@
 #include "soma/data/datasets.hpp"
 #include "soma/data/idx.hpp"
 #include "soma/data/image.hpp"
+#include "soma/data/image_dataset.hpp"
 #include "soma/data/text.hpp"
 #include "soma/data/utils.hpp"
 #include "soma/io/model_file.hpp"

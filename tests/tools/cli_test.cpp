@@ -192,8 +192,9 @@ TEST_F(Cli, TrainFromAJsonConfig) {
                                             R"(", "validation_csv": ")" + path("train.csv") + R"("},
     "fit": {"batch_size": 20, "epochs": 4}
   })";
-  const CliRun r = soma_cli("train " + path("config.json") + " -o " + path("trained.soma") + " --checkpoint " +
-                         path("best.soma") + " --log " + path("log.csv") + " --verbose 2");
+  const CliRun r =
+      soma_cli("train " + path("config.json") + " -o " + path("trained.soma") + " --checkpoint " +
+               path("best.soma") + " --log " + path("log.csv") + " --verbose 2");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("Epoch 4/4"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("test accuracy"), std::string::npos) << r.output;
@@ -206,6 +207,40 @@ TEST_F(Cli, TrainFromAJsonConfig) {
   int lines = 0;
   for (std::string line; std::getline(log, line);) ++lines;
   EXPECT_EQ(lines, 5) << "a header and one row per epoch";
+}
+
+TEST_F(Cli, TrainsOnAnImageDirectory) {
+  // Keras' layout: one directory per class. "bright" images are light, "dark" ones dark, both noisy.
+  set_seed(9);
+  for (const char* cls : {"bright", "dark"}) {
+    std::filesystem::create_directories(path(std::string("pictures/") + cls));
+    for (int i = 0; i < 12; ++i) {
+      Tensor img = Tensor::empty({8, 8, 1}, DType::uint8);
+      for (int64_t k = 0; k < 64; ++k) {
+        const float base = std::string(cls) == "bright" ? 180.0f : 60.0f;
+        img.data<uint8_t>()[k] = static_cast<uint8_t>(base + random::uniform(-50.0f, 50.0f));
+      }
+      data::save_image(path("pictures/" + std::string(cls) + "/" + std::to_string(i) + ".png"), img);
+    }
+  }
+  std::ofstream(path("images.json")) << R"({
+    "model": {"layers": [
+      {"class_name": "Flatten", "config": {"input_shape": [8, 8, 1]}},
+      {"class_name": "Dense", "config": {"units": 2, "activation": "softmax"}}]},
+    "compile": {"optimizer": {"class_name": "Adam", "config": {"learning_rate": 0.05}},
+                "loss": "categorical_crossentropy", "metrics": ["accuracy"]},
+    "data": {"directory": ")" + path("pictures") +
+                                            R"(", "validation_directory": ")" + path("pictures") + R"("},
+    "fit": {"batch_size": 8, "epochs": 15}
+  })";
+  const CliRun r = soma_cli("train " + path("images.json") + " -o " + path("pictures.soma") + " --verbose 0");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("24 images of 2 classes"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("test accuracy: 1.0000"), std::string::npos) << r.output;
+  const CliRun p = soma_cli("predict " + path("pictures.soma") + " " + path("pictures/dark/0.png"));
+  ASSERT_EQ(p.code, 0) << p.output;
+  EXPECT_NE(p.output.find("sample 0: class 1"), std::string::npos)
+      << "dark is class 1 (sorted names): " << p.output;
 }
 
 TEST_F(Cli, ErrorsAreMessagesWithExitCodes) {

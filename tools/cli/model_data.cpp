@@ -113,6 +113,17 @@ Labelled load_csv_labelled(const std::string& path, int label_column, const Shap
   return {fit_to_input(features, sample, false, path), labels};
 }
 
+Labelled load_image_directory(const std::string& dir, const Shape& sample,
+                              std::vector<std::string>* class_names) {
+  const auto [h, w, c] = image_geometry(sample);
+  const data::ImageDataset ds =
+      data::image_dataset_from_directory(dir, {.color_mode = c == 1 ? "grayscale" : (c == 3 ? "rgb" : "rgba"),
+                                               .image_size = {h, w},
+                                               .shuffle = false});
+  if (class_names) *class_names = ds.class_names;
+  return {fit_to_input(ds.images, sample, true, dir), ds.labels};
+}
+
 Tensor load_inputs(const std::vector<std::string>& paths, const Shape& sample, bool scale, bool invert) {
   std::vector<Tensor> parts;
   for (const std::string& path : paths) {

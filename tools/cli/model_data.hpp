@@ -26,6 +26,11 @@ Labelled load_dataset(const std::string& name, const std::string& dir, const std
 // A CSV file of features and one label column (negative counts from the end: -1 is the last column).
 Labelled load_csv_labelled(const std::string& path, int label_column, const Shape& sample);
 
+// Images in one subdirectory per class (keras.utils.image_dataset_from_directory), sized for the model;
+// the class names, sorted, are the label indices.
+Labelled load_image_directory(const std::string& dir, const Shape& sample,
+                              std::vector<std::string>* class_names);
+
 // Inputs for predict: IDX files, CSV files (features only) or image files, in that order, concatenated.
 // Images are converted to the model's height, width and channels; `invert` turns dark-on-light drawings
 // into MNIST's light-on-dark.

@@ -69,7 +69,8 @@ void run(const Args& a) {
         "train config: needs \"model\", \"compile\" and \"data\" (and optionally \"fit\"); see docs/cli.md.");
   }
   // Every section is checked before anything is built, so a typo costs no training time.
-  only_keys(cfg["data"], "data", {"dataset", "csv", "validation_csv", "label_column", "dir"});
+  only_keys(cfg["data"], "data",
+            {"dataset", "csv", "validation_csv", "label_column", "dir", "directory", "validation_directory"});
   only_keys(cfg.value("fit", Config::object()), "fit",
             {"batch_size", "epochs", "validation_split", "shuffle"});
   Sequential model;
@@ -99,8 +100,21 @@ void run(const Args& a) {
       validation =
           load_csv_labelled(data["validation_csv"].get<std::string>(), label_column, model.input_shape());
     }
+  } else if (data.contains("directory")) {
+    std::vector<std::string> classes, val_classes;
+    train = load_image_directory(data["directory"].get<std::string>(), model.input_shape(), &classes);
+    std::printf("%lld images of %zu classes from %s\n", static_cast<long long>(train.x.dim(0)),
+                classes.size(), data["directory"].get<std::string>().c_str());
+    if (data.contains("validation_directory")) {
+      validation = load_image_directory(data["validation_directory"].get<std::string>(), model.input_shape(),
+                                        &val_classes);
+      if (val_classes != classes) {
+        throw ValueError("train config: validation_directory has other class directories than directory.");
+      }
+    }
   } else {
-    throw ValueError("train config: \"data\" needs \"dataset\" (mnist, fashion_mnist) or \"csv\".");
+    throw ValueError(
+        "train config: \"data\" needs \"dataset\" (mnist, fashion_mnist), \"csv\" or \"directory\".");
   }
 
   const Config fit = cfg.value("fit", Config::object());
