@@ -16,6 +16,10 @@ constexpr Known kKnown[] = {
     {"tanh", Kind::tanh, 0.0f},       {"softmax", Kind::softmax, 0.0f}, {"elu", Kind::elu, 1.0f},
     {"leaky_relu", Kind::leaky_relu, 0.2f}, {"gelu", Kind::gelu, 0.0f}, {"swish", Kind::swish, 0.0f},
     {"silu", Kind::swish, 0.0f},      {"softplus", Kind::softplus, 0.0f}, {"selu", Kind::selu, 0.0f},
+    {"hard_sigmoid", Kind::hard_sigmoid, 1.0f / 6.0f}, {"hard_sigmoid_keras2", Kind::hard_sigmoid, 0.2f},
+    {"softsign", Kind::softsign, 0.0f}, {"hard_silu", Kind::hard_silu, 0.0f}, {"hard_swish", Kind::hard_silu, 0.0f},
+    {"relu6", Kind::relu6, 0.0f},     {"mish", Kind::mish, 0.0f},
+    {"exponential", Kind::exponential, 0.0f},
 };
 }  // namespace
 

@@ -6,11 +6,16 @@
 
 namespace soma::activations {
 
-enum class Kind { linear, relu, sigmoid, tanh, softmax, elu, leaky_relu, gelu, swish, softplus, selu };
+enum class Kind {
+  linear, relu, sigmoid, tanh, softmax, elu, leaky_relu, gelu, swish, softplus, selu,
+  // Keras 3 hard_sigmoid is relu6(x + 3) / 6 (slope 1/6); Keras 2 files mean clip(0.2 x + 0.5, 0, 1): the
+  // slope is `alpha` ("hard_sigmoid" 1/6, "hard_sigmoid_keras2" 0.2).
+  hard_sigmoid, softsign, hard_silu, relu6, mish, log_softmax, exponential
+};
 
 struct Activation {
   Kind kind = Kind::linear;
-  // elu's alpha, leaky_relu's negative slope; unused by the others.
+  // elu's alpha, leaky_relu's negative slope, hard_sigmoid's slope; unused by the others.
   float alpha = 0.0f;
   std::string name = "linear";
 };

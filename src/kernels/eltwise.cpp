@@ -35,9 +35,7 @@ Algo algo_for(Kind kind) {
       return {a::eltwise_swish, a::eltwise_swish, true};
     case Kind::softplus:
       return {a::eltwise_soft_relu, a::eltwise_soft_relu, true};
-    case Kind::linear:
-    case Kind::softmax:
-    case Kind::selu:
+    default:  // computed by the reference loops below
       break;
   }
   return {a::undef, a::undef, false};
@@ -140,7 +138,22 @@ float activation_reference(Kind kind, float alpha, float x) {
       return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
     case Kind::selu:
       return kSeluScale * (x > 0 ? x : kSeluAlpha * std::expm1(x));
+    case Kind::hard_sigmoid:
+      return std::clamp(alpha * x + 0.5f, 0.0f, 1.0f);
+    case Kind::softsign:
+      return x / (1.0f + std::fabs(x));
+    case Kind::hard_silu:
+      return x * std::clamp(x + 3.0f, 0.0f, 6.0f) / 6.0f;
+    case Kind::relu6:
+      return std::clamp(x, 0.0f, 6.0f);
+    case Kind::mish: {
+      const float sp = x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+      return x * std::tanh(sp);
+    }
+    case Kind::exponential:
+      return std::exp(x);
     case Kind::softmax:
+    case Kind::log_softmax:
       break;
   }
   assert(false && "softmax is not element-wise");
@@ -174,7 +187,27 @@ float activation_derivative_reference(Kind kind, float alpha, float x) {
       return s;
     case Kind::selu:
       return kSeluScale * (x > 0 ? 1.0f : kSeluAlpha * std::exp(x));
+    case Kind::hard_sigmoid: {
+      const float z = alpha * x + 0.5f;
+      return z > 0.0f && z < 1.0f ? alpha : 0.0f;
+    }
+    case Kind::softsign: {
+      const float d = 1.0f + std::fabs(x);
+      return 1.0f / (d * d);
+    }
+    case Kind::hard_silu:
+      return x <= -3.0f ? 0.0f : x >= 3.0f ? 1.0f : (2.0f * x + 3.0f) / 6.0f;
+    case Kind::relu6:
+      return x > 0.0f && x < 6.0f ? 1.0f : 0.0f;
+    case Kind::mish: {
+      const float sp = x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+      const float t = std::tanh(sp);
+      return t + x * (1.0f - t * t) * s;
+    }
+    case Kind::exponential:
+      return std::exp(x);
     case Kind::softmax:
+    case Kind::log_softmax:
       break;
   }
   assert(false && "softmax is not element-wise");
