@@ -11,11 +11,10 @@ std::atomic<uint64_t> next_pass{1};
 
 void Node::finish_forward(Tape* tape, Variable& out, bool requires_grad) {
   out.requires_grad = requires_grad;
-  out.producer = nullptr;
-  if (tape && requires_grad) {
-    out.producer = this;
-    tape->record(this);
-  }
+  // Set with or without a tape: a loss fuses with the softmax/sigmoid that produced its input the same way
+  // in fit() as in evaluate(), so both compute one formula.
+  out.producer = this;
+  if (tape && requires_grad) tape->record(this);
 }
 
 Tape::Tape() { nodes_.reserve(64); }
@@ -41,7 +40,6 @@ void Tape::backward(Variable& root, const Tensor& seed) {
 
 void Tape::clear() {
   nodes_.clear();
-  owned_.clear();
 }
 
 void Tape::add_into(Tensor& dst, const Tensor& src) {

@@ -50,6 +50,7 @@ float truncated_normal(float mean, float stddev) {
 }
 
 uint64_t below(uint64_t n) {
+  if (n == 0) throw ValueError("random::below: the bound must be positive, received 0.");
   // Rejection sampling avoids modulo bias.
   const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
   uint64_t v;

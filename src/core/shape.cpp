@@ -15,16 +15,25 @@ Shape::Shape(std::span<const int64_t> dims) {
   for (size_t i = 0; i < dims.size(); ++i) dims_[i] = dims[i];
 }
 
-int64_t Shape::numel() const {
+namespace {
+// The product of dims[first, rank); a ValueError naming the shape when it does not fit in int64.
+int64_t product(const Shape& s, int first) {
   int64_t n = 1;
-  for (int i = 0; i < rank_; ++i) n *= dims_[static_cast<size_t>(i)];
+  for (int i = first; i < s.rank(); ++i) {
+    if (__builtin_mul_overflow(n, s[i], &n)) {
+      throw ValueError("Shape " + s.str() + ": the number of elements overflows a 64-bit integer.");
+    }
+  }
   return n;
+}
+}  // namespace
+
+int64_t Shape::numel() const {
+  return product(*this, 0);
 }
 
 int64_t Shape::sample_size() const {
-  int64_t n = 1;
-  for (int i = 1; i < rank_; ++i) n *= dims_[static_cast<size_t>(i)];
-  return n;
+  return product(*this, 1);
 }
 
 Shape Shape::with_dim(int i, int64_t value) const {

@@ -29,9 +29,17 @@ struct Tensor::Storage {
 };
 
 namespace {
-void check_dims(const Shape& shape, const char* who) {
+// The bytes a tensor of this shape and dtype needs; errors for negative dimensions and for sizes that
+// overflow (numel checks the elements, this the bytes).
+size_t checked_bytes(const Shape& shape, DType dtype, const char* who) {
   for (int64_t d : shape.dims())
     if (d < 0) throw ShapeError(std::string(who) + ": negative dimension in shape " + shape.str() + ".");
+  int64_t bytes = 0;
+  if (__builtin_mul_overflow(shape.numel(), static_cast<int64_t>(dtype_size(dtype)), &bytes)) {
+    throw ValueError(std::string(who) + ": a " + dtype_name(dtype) + " tensor of shape " + shape.str() +
+                     " needs more bytes than a 64-bit size can count.");
+  }
+  return static_cast<size_t>(bytes);
 }
 }  // namespace
 
@@ -40,11 +48,11 @@ Tensor::Tensor(const Shape& shape, DType dtype) : Tensor(empty(shape, dtype)) {
 }
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
-  check_dims(shape, "Tensor");
+  const size_t bytes = checked_bytes(shape, dtype, "Tensor");
   Tensor t;
   t.shape_ = shape;
   t.dtype_ = dtype;
-  t.storage_ = std::make_shared<Storage>(t.nbytes());
+  t.storage_ = std::make_shared<Storage>(bytes);
   return t;
 }
 
@@ -216,8 +224,7 @@ void Tensor::take_rows_into(std::span<const int64_t> indices, Tensor& out) const
 }
 
 void Tensor::resize(const Shape& shape, DType dtype) {
-  check_dims(shape, "Tensor::resize");
-  const size_t need = static_cast<size_t>(shape.numel()) * dtype_size(dtype);
+  const size_t need = checked_bytes(shape, dtype, "Tensor::resize");
   // Buffers are reused even when views of them exist: those views are of the previous step's contents.
   const bool reusable = storage_ && offset_ == 0 && storage_->bytes >= need;
   if (!reusable) {

@@ -6,6 +6,7 @@
 #include <bit>
 
 #include "kernels/dnnl_context.hpp"
+#include "kernels/parallel.hpp"
 
 namespace soma::kernels {
 
@@ -31,10 +32,9 @@ void to_bfloat16(const float* src, bfloat16* dst, int64_t n) {
   }
 #pragma omp parallel
   {
-    const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
     // Chunks of whole cache lines, so no two threads write one line.
-    const int64_t chunk = (n / threads + 31) / 32 * 32;
-    convert_range(src, out, std::min(n, t * chunk), std::min(n, (t + 1) * chunk));
+    const Range r = split_range(n, omp_get_num_threads(), omp_get_thread_num(), 32);
+    convert_range(src, out, r.begin, r.end);
   }
 }
 

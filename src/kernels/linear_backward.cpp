@@ -1,5 +1,7 @@
 #include "kernels/linear_backward.hpp"
 
+#include "kernels/parallel.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -49,11 +51,9 @@ void linear_backward_pointwise(float* g, const float* y, int64_t rows, int64_t c
   }
 #pragma omp parallel
   {
-    const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
     // Whole cache lines of columns per thread (16 floats), so no two threads write one line of g16 or db.
-    const int64_t chunk = (cols / threads + 15) / 16 * 16;
-    columns(g, y, rows, cols, db, accumulate_db, out, std::min(cols, t * chunk),
-            std::min(cols, (t + 1) * chunk));
+    const Range r = split_range(cols, omp_get_num_threads(), omp_get_thread_num(), 16);
+    columns(g, y, rows, cols, db, accumulate_db, out, r.begin, r.end);
   }
 }
 

@@ -161,6 +161,11 @@ void Layer::apply_constraints() {
   for (Layer* sub : sublayers_) sub->apply_constraints();
 }
 
+void Layer::apply_updates() {
+  update_state();
+  for (Layer* sub : sublayers_) sub->apply_updates();
+}
+
 void Layer::set_trainable(bool t) {
   trainable_ = t;
   // Weights that are never trained (BatchNormalization's moving statistics) stay so.

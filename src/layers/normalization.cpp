@@ -6,9 +6,9 @@ namespace soma::layers {
 
 BatchNormalization::BatchNormalization(BatchNormalizationOptions o)
     : Layer("batch_normalization", o.name, o.input_shape), options_(std::move(o)) {
-  if (options_.axis != -1) {
-    throw NotImplementedError(who() + ": only axis -1 (channels-last) is supported, received axis " +
-                              std::to_string(options_.axis) + ".");
+  if (options_.axis == 0) {
+    throw ValueError(who() + ": axis 0 is the batch axis; expected a feature axis (-1 for channels-last, 1 "
+                     "for channels-first).");
   }
   if (!(options_.momentum >= 0.0f && options_.momentum <= 1.0f)) {
     throw ValueError(who() + ": momentum must be in [0, 1], received " + std::to_string(options_.momentum) +
@@ -26,7 +26,14 @@ BatchNormalization::BatchNormalization(BatchNormalizationOptions o)
 
 void BatchNormalization::build_weights(const Shape& in) {
   if (in.rank() < 1) throw ShapeError(who() + ": expected input of rank >= 2, received a scalar per sample.");
-  const Shape channels{in[-1]};
+  const int64_t rank = in.rank() + 1;  // with the batch axis
+  axis_ = options_.axis < 0 ? options_.axis + rank : options_.axis;
+  if (axis_ < 1 || axis_ >= rank) {
+    throw ShapeError(who() + ": axis " + std::to_string(options_.axis) + " is out of range for input of shape " +
+                     in.with_batch(-1).str() + "; expected an axis in [" + std::to_string(1 - rank) + ", -1] or [1, " +
+                     std::to_string(rank - 1) + "], not the batch axis.");
+  }
+  const Shape channels{in[axis_ - 1]};
   if (options_.scale) gamma_ = &add_weight("gamma", channels, options_.gamma_initializer);
   if (options_.center) beta_ = &add_weight("beta", channels, options_.beta_initializer);
   moving_mean_ = &add_weight("moving_mean", channels, options_.moving_mean_initializer, false);
@@ -34,8 +41,25 @@ void BatchNormalization::build_weights(const Shape& in) {
 }
 
 autograd::Variable& BatchNormalization::forward(autograd::Tape* tape, autograd::Variable& x, bool training) {
-  return op_.forward(tape, x, gamma_, beta_, *moving_mean_, *moving_variance_,
-                     {.momentum = options_.momentum, .epsilon = options_.epsilon}, training);
+  const bool batch_statistics = training && trainable();
+  autograd::Variable& y = op_.forward(tape, x, gamma_, beta_, *moving_mean_, *moving_variance_,
+                                      {.epsilon = options_.epsilon, .axis = axis_}, batch_statistics);
+  pending_update_ = batch_statistics;
+  return y;
+}
+
+void BatchNormalization::update_state() {
+  if (!pending_update_) return;
+  pending_update_ = false;
+  const float m = options_.momentum, rest = 1.0f - m;
+  float* mm = moving_mean_->value.f32();
+  float* mv = moving_variance_->value.f32();
+  const float* bm = op_.mean().f32();
+  const float* bv = op_.variance().f32();
+  for (int64_t j = 0; j < moving_mean_->value.numel(); ++j) {
+    mm[j] = mm[j] * m + bm[j] * rest;
+    mv[j] = mv[j] * m + bv[j] * rest;
+  }
 }
 
 }  // namespace soma::layers

@@ -144,7 +144,21 @@ Registry& registry() {
     f["GlobalAveragePooling2D"] =
         plain<GlobalAveragePooling2D, GlobalPooling2DOptions>("GlobalAveragePooling2D");
     f["GlobalMaxPooling2D"] = plain<GlobalMaxPooling2D, GlobalPooling2DOptions>("GlobalMaxPooling2D");
-    f["BatchNormalization"] = plain<BatchNormalization, BatchNormalizationOptions>("BatchNormalization");
+    f["BatchNormalization"] = [](const Config& c) {
+      // Keras 2 files write the axis as a list ([3]); a one-element list is that axis.
+      if (c.is_object() && c.contains("axis") && c["axis"].is_array()) {
+        if (c["axis"].size() != 1 || !c["axis"][0].is_number_integer()) {
+          throw ValueError("BatchNormalization config: \"axis\" must be an integer or a one-element list of "
+                           "one, received " + c["axis"].dump() + ".");
+        }
+        Config copy = c;
+        copy["axis"] = c["axis"][0];
+        return std::make_unique<BatchNormalization>(
+            soma::detail::options_from_config<BatchNormalizationOptions>(copy, "BatchNormalization"));
+      }
+      return std::make_unique<BatchNormalization>(
+          soma::detail::options_from_config<BatchNormalizationOptions>(c, "BatchNormalization"));
+    };
     f["SimpleRNN"] = plain<SimpleRNN, RNNOptions>("SimpleRNN");
     f["LSTM"] = plain<LSTM, RNNOptions>("LSTM");
     f["GRU"] = plain<GRU, RNNOptions>("GRU");

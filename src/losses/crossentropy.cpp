@@ -113,12 +113,13 @@ double BinaryCrossentropy::evaluate(const Tensor& input, bool logits, const Tens
                        1.0f / (1.0f + std::exp(-in)) - y};
     });
   } else {
+    // Keras 3: clip to [eps, 1 - eps] in float32, then plain logs (tf.keras 2 added eps inside both logs
+    // instead); the clip's gradient is zero outside the range.
     sum = detail::sum_elements(input, y_true, weights, grad, scale, [](float in, float y) {
-      const double p = std::clamp(static_cast<double>(in), double{kEpsilon}, 1.0 - kEpsilon);
+      const float p = std::clamp(in, kEpsilon, 1.0f - kEpsilon), q = 1.0f - p;
       const bool clipped = in < kEpsilon || in > 1.0f - kEpsilon;
-      return std::pair{
-          -(y * std::log(p + kEpsilon) + (1.0 - y) * std::log(1.0 - p + kEpsilon)),
-          clipped ? 0.0f : static_cast<float>(-y / (p + kEpsilon) + (1.0 - y) / (1.0 - p + kEpsilon))};
+      return std::pair{-(y * std::log(static_cast<double>(p)) + (1.0 - y) * std::log(static_cast<double>(q))),
+                       clipped ? 0.0f : static_cast<float>(-y / static_cast<double>(p) + (1.0 - y) / q)};
     });
   }
   return sum / static_cast<double>(n);

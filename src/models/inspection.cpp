@@ -6,7 +6,7 @@ namespace soma {
 
 std::vector<Tensor> Sequential::layer_outputs(const Tensor& x_in) {
   ensure_built(x_in, "layer_outputs");
-  kernels::flush_denormals();
+  const kernels::DenormalsOff denormals;
   autograd::Variable input(x_in.dtype() == DType::float32 ? x_in : x_in.astype(DType::float32));
   std::vector<Tensor> outputs;
   autograd::Variable* v = &input;
@@ -29,7 +29,7 @@ Tensor Sequential::input_gradient(const Tensor& x_in, const Tensor& output_grad)
     throw ShapeError(who() + ": input_gradient expected a float32 output_grad of shape " + out_shape.str() +
                      " (the output for this batch), received " + output_grad.shape().str() + ".");
   }
-  kernels::flush_denormals();
+  const kernels::DenormalsOff denormals;
   autograd::Variable input(x_in.dtype() == DType::float32 ? x_in.clone() : x_in.astype(DType::float32), true);
   autograd::Tape tape;
   autograd::Variable& out = forward(&tape, input, false);

@@ -40,7 +40,7 @@ Sequential Sequential::from_config(const Config& config) {
                        "\"; expected name, layers and build_input_shape.");
     }
   }
-  auto typed = [&](const char* key, bool ok, const char* expected) {
+  auto typed = [&](const char* key, bool ok, const std::string& expected) {
     if (config.contains(key) && !ok) {
       throw ValueError(std::string("Sequential::from_config: \"") + key + "\" must be " + expected + ".");
     }
@@ -60,7 +60,12 @@ Sequential Sequential::from_config(const Config& config) {
         typed("build_input_shape", false, "an array of positive integers");
       dims.push_back(d.get<int64_t>());
     }
-    if (dims.size() > Shape::kMaxRank) typed("build_input_shape", false, "an array of at most 6 dimensions");
+    // Per sample: the batch axis takes one of Shape's kMaxRank dimensions.
+    if (dims.size() >= Shape::kMaxRank) {
+      typed("build_input_shape", false,
+            "an array of at most " + std::to_string(Shape::kMaxRank - 1) + " dimensions per sample (" +
+                std::to_string(Shape::kMaxRank) + " with the batch)");
+    }
     model.build(Shape(dims));
   }
   return model;
@@ -156,7 +161,7 @@ Sequential restore(io::ModelFile file, const std::string& source, const LoadOpti
       const Config training = c.value("training", Config::object());
       if (training.value("optimizer_built", false)) {
         std::vector<std::pair<std::string, Tensor>> named(state.begin(), state.end());
-        model->optimizer().set_state(model->trainable_weights(),
+        model->optimizer().set_state(model->weights(),
                                      training.at("optimizer_iterations").get<int64_t>(), named);
       }
     }

@@ -101,7 +101,7 @@ void Sequential::run_inference(const Tensor& x, const Tensor* y, const Tensor* s
                                int64_t batch_size, Progbar* bar, std::span<NamedValue> logs,
                                Tensor* predictions) {
   Trainer& t = *trainer_;
-  kernels::flush_denormals();
+  const kernels::DenormalsOff denormals;
   const int64_t n = x.dim(0);
   double loss_sum = 0.0, penalty = 0.0;  // the weight penalties are part of the loss, as in Keras
   if (y)
@@ -188,7 +188,7 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
   const bool validate = x_val.defined();
 
   Trainer& t = *trainer_;
-  kernels::flush_denormals();
+  const kernels::DenormalsOff denormals;
   t.params = trainable_weights();
   t.logs.clear();
   t.logs.emplace_back("loss", 0.0);
@@ -266,7 +266,10 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
         reported += penalty();  // before the update: the penalty of the weights this loss was computed with
       }
       optimizer_->apply(t.params);
-      for (auto& layer : layers_) layer->apply_constraints();  // as Keras: project right after the update
+      for (auto& layer : layers_) {
+        layer->apply_constraints();  // as Keras: project right after the update
+        layer->apply_updates();      // moving statistics: only for an accepted step
+      }
       loss_sum += reported * static_cast<double>(end - begin);
       for (auto& m : metrics_) m->update(pred.value, t.targets);
       logs[0].second = loss_sum / static_cast<double>(end);

@@ -50,8 +50,8 @@ AdagradOptions Adagrad::options() const {
   return o;
 }
 
-void Adagrad::build(std::span<autograd::Variable* const> params) {
-  accumulators_ = detail::slots_like(params, options_.initial_accumulator_value);
+void Adagrad::add_slots(std::span<autograd::Variable* const> params) {
+  detail::append_slots(accumulators_, params, options_.initial_accumulator_value);
 }
 
 void Adagrad::update(size_t index, autograd::Variable& param, float lr) {

@@ -56,10 +56,7 @@ AdamOptions Adam::options() const {
   return o;
 }
 
-void Adam::build(std::span<autograd::Variable* const> params) {
-  m_.clear();
-  v_.clear();
-  vhat_.clear();
+void Adam::add_slots(std::span<autograd::Variable* const> params) {
   for (const autograd::Variable* p : params) {
     m_.emplace_back(p->value.shape());
     v_.emplace_back(p->value.shape());

@@ -56,11 +56,10 @@ AdamWOptions AdamW::options() const {
   return o;
 }
 
-void AdamW::build(std::span<autograd::Variable* const> params) {
-  m_ = detail::slots_like(params);
-  v_ = detail::slots_like(params);
-  vhat_.clear();
-  if (options_.amsgrad) vhat_ = detail::slots_like(params);
+void AdamW::add_slots(std::span<autograd::Variable* const> params) {
+  detail::append_slots(m_, params);
+  detail::append_slots(v_, params);
+  if (options_.amsgrad) detail::append_slots(vhat_, params);
 }
 
 void AdamW::update(size_t index, autograd::Variable& param, float lr) {

@@ -59,9 +59,9 @@ NadamOptions Nadam::options() const {
   return o;
 }
 
-void Nadam::build(std::span<autograd::Variable* const> params) {
-  m_ = detail::slots_like(params);
-  v_ = detail::slots_like(params);
+void Nadam::add_slots(std::span<autograd::Variable* const> params) {
+  detail::append_slots(m_, params);
+  detail::append_slots(v_, params);
 }
 
 double Nadam::u_product(int64_t t) {

@@ -67,18 +67,30 @@ void clip(Tensor& g, float clipnorm, float clipvalue) {
 }  // namespace
 
 void Optimizer::apply(std::span<autograd::Variable* const> params) {
-  kernels::flush_denormals();
-  if (!built_) {
-    build(params);
-    built_ = true;
+  const kernels::DenormalsOff denormals;
+  new_params_.clear();
+  for (auto* p : params) {
+    if (slot_index_.contains(p)) continue;
+    slot_index_.emplace(p, slot_owner_.size());
+    slot_owner_.push_back(p);
+    new_params_.push_back(p);
   }
+  if (!new_params_.empty()) add_slots(new_params_);
+  built_ = true;
   if (clipnorm_ > 0.0f || clipvalue_ > 0.0f) {
     for (auto* p : params)
       if (p->grad.defined()) clip(p->grad, clipnorm_, clipvalue_);
   }
   const float lr = current_learning_rate();
-  for (size_t i = 0; i < params.size(); ++i) update(i, *params[i], lr);
+  for (auto* p : params) update(slot_index_.find(p)->second, *p, lr);
   ++iterations_;
+}
+
+void Optimizer::forget_slots() {
+  for (const Slot& slot : slots()) slot.tensors->clear();
+  slot_index_.clear();
+  slot_owner_.clear();
+  built_ = false;
 }
 
 }  // namespace soma::optimizers

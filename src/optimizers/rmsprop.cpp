@@ -56,10 +56,7 @@ RMSpropOptions RMSprop::options() const {
   return o;
 }
 
-void RMSprop::build(std::span<autograd::Variable* const> params) {
-  rms_.clear();
-  mg_.clear();
-  momentum_.clear();
+void RMSprop::add_slots(std::span<autograd::Variable* const> params) {
   for (const autograd::Variable* p : params) {
     rms_.emplace_back(p->value.shape());
     if (options_.centered) mg_.emplace_back(p->value.shape());
@@ -76,13 +73,14 @@ void RMSprop::update(size_t index, autograd::Variable& param, float lr) {
   float* __restrict mg = options_.centered ? mg_[index].f32() : nullptr;
   const float rho = options_.rho, one_minus_rho = 1.0f - options_.rho, eps = options_.epsilon;
 
+  // Keras 3: inc = lr * g / sqrt(d + eps), with d = a or the centered a - mg^2 (a >= mg^2 in exact
+  // arithmetic; the max only keeps a rounding error from making a NaN).
   if (options_.momentum == 0.0f) {
-    // p -= lr * g / (sqrt(d) + eps), with d = a or the centered a - mg^2.
     if (mg == nullptr) {
       elementwise(n, [=](int64_t i) {
         const float ai = rho * a[i] + one_minus_rho * g[i] * g[i];
         a[i] = ai;
-        p[i] -= lr * g[i] / (std::sqrt(ai) + eps);
+        p[i] -= lr * g[i] / std::sqrt(ai + eps);
       });
     } else {
       elementwise(n, [=](int64_t i) {
@@ -90,14 +88,12 @@ void RMSprop::update(size_t index, autograd::Variable& param, float lr) {
         const float mi = rho * mg[i] + one_minus_rho * g[i];
         a[i] = ai;
         mg[i] = mi;
-        // a >= mg^2 in exact arithmetic; the max only keeps a rounding error from making a NaN.
-        p[i] -= lr * g[i] / (std::sqrt(std::max(ai - mi * mi, 0.0f)) + eps);
+        p[i] -= lr * g[i] / std::sqrt(std::max(ai - mi * mi, 0.0f) + eps);
       });
     }
     return;
   }
 
-  // Momentum: Keras' ApplyRMSProp kernel puts eps inside the square root.
   float* __restrict mom = momentum_[index].f32();
   const float momentum = options_.momentum;
   if (mg == nullptr) {

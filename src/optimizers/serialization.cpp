@@ -187,9 +187,17 @@ std::unique_ptr<Optimizer> deserialize(const Config& spec) {
 std::vector<std::pair<std::string, Tensor>> Optimizer::state() {
   std::vector<std::pair<std::string, Tensor>> out;
   if (!built_) return out;
+  for (size_t i = 0; i < slot_owner_.size(); ++i) {
+    for (size_t k = 0; k < i; ++k) {
+      if (slot_owner_[k]->name == slot_owner_[i]->name) {
+        throw StateError(name() + ": two parameters with optimizer state are both named \"" +
+                         slot_owner_[i]->name + "\", so the state cannot be saved by name.");
+      }
+    }
+  }
   for (const Slot& slot : slots()) {
     for (size_t i = 0; i < slot.tensors->size(); ++i) {
-      out.emplace_back(slot.name + "/" + std::to_string(i), (*slot.tensors)[i]);
+      out.emplace_back(slot.name + "/" + slot_owner_[i]->name, (*slot.tensors)[i]);
     }
   }
   return out;
@@ -198,20 +206,35 @@ std::vector<std::pair<std::string, Tensor>> Optimizer::state() {
 void Optimizer::set_state(std::span<autograd::Variable* const> params, int64_t iterations,
                           const std::vector<std::pair<std::string, Tensor>>& saved) {
   auto fail = [&](const std::string& what) {
-    built_ = false;
+    forget_slots();
     iterations_ = 0;
     throw ValueError(name() + ": cannot restore the optimizer state: " + what + ".");
   };
   if (iterations < 0) fail("iterations is negative (" + std::to_string(iterations) + ")");
-  build(params);
+  forget_slots();
+  auto find = [&](const std::string& key) {
+    return std::find_if(saved.begin(), saved.end(), [&](const auto& kv) { return kv.first == key; });
+  };
+  // The parameters that had state when saved: those named in some slot of the file.
+  std::vector<autograd::Variable*> with_state;
+  std::vector<std::string> slot_names;
+  for (const Slot& slot : slots()) slot_names.push_back(slot.name);
+  for (autograd::Variable* p : params) {
+    const bool any = std::any_of(slot_names.begin(), slot_names.end(),
+                                 [&](const std::string& s) { return find(s + "/" + p->name) != saved.end(); });
+    if (!any || slot_index_.contains(p)) continue;
+    slot_index_.emplace(p, slot_owner_.size());
+    slot_owner_.push_back(p);
+    with_state.push_back(p);
+  }
+  if (!with_state.empty()) add_slots(with_state);
   built_ = true;
   size_t used = 0;
   std::vector<std::pair<Tensor*, const Tensor*>> copies;
   for (const Slot& slot : slots()) {
     for (size_t i = 0; i < slot.tensors->size(); ++i) {
-      const std::string key = slot.name + "/" + std::to_string(i);
-      const auto it =
-          std::find_if(saved.begin(), saved.end(), [&](const auto& kv) { return kv.first == key; });
+      const std::string key = slot.name + "/" + slot_owner_[i]->name;
+      const auto it = find(key);
       if (it == saved.end()) fail("\"" + key + "\" is missing (was the model saved with other options?)");
       Tensor& dst = (*slot.tensors)[i];
       if (it->second.shape() != dst.shape() || it->second.dtype() != dst.dtype()) {
@@ -226,7 +249,11 @@ void Optimizer::set_state(std::span<autograd::Variable* const> params, int64_t i
     for (const auto& [key, value] : saved) {
       bool found = false;
       for (const auto& c : copies) found = found || c.second == &value;
-      if (!found) fail("\"" + key + "\" is not state this optimizer has (was it saved with other options?)");
+      if (!found) {
+        fail("\"" + key +
+             "\" is not state this optimizer has for any of the given parameters (was it saved with other "
+             "options or another model?)");
+      }
     }
   }
   for (auto& [dst, src] : copies) dst->copy_from(*src);

@@ -63,10 +63,8 @@ SGDOptions SGD::options() const {
   return o;
 }
 
-void SGD::build(std::span<autograd::Variable* const> params) {
-  velocity_.clear();
+void SGD::add_slots(std::span<autograd::Variable* const> params) {
   if (options_.momentum == 0.0f) return;
-  velocity_.reserve(params.size());
   for (const autograd::Variable* p : params) velocity_.emplace_back(p->value.shape());
 }
 

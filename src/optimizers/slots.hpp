@@ -11,15 +11,13 @@
 
 namespace soma::optimizers::detail {
 
-// A slot per parameter, shaped like it and filled with `value`.
-inline std::vector<Tensor> slots_like(std::span<autograd::Variable* const> params, float value = 0.0f) {
-  std::vector<Tensor> out;
-  out.reserve(params.size());
+// Appends a slot per parameter to `slots`, shaped like it and filled with `value`.
+inline void append_slots(std::vector<Tensor>& slots, std::span<autograd::Variable* const> params,
+                         float value = 0.0f) {
   for (const autograd::Variable* p : params) {
-    out.emplace_back(p->value.shape());
-    if (value != 0.0f) out.back().fill(value);
+    slots.emplace_back(p->value.shape());
+    if (value != 0.0f) slots.back().fill(value);
   }
-  return out;
 }
 
 inline std::vector<Tensor> deep_copy(const std::vector<Tensor>& tensors) {
@@ -29,16 +27,16 @@ inline std::vector<Tensor> deep_copy(const std::vector<Tensor>& tensors) {
   return out;
 }
 
-// The element count of parameter `index`; a StateError when its gradient or slot has another size,
-// which means apply() was given a different parameter list than on its first call.
+// The element count of the parameter; a StateError when its gradient or slot has another size (the
+// parameter changed shape since its state was made).
 inline int64_t checked_size(const char* who, const autograd::Variable& param, size_t index,
                             const Tensor& slot) {
   const int64_t n = param.value.numel();
   if (param.grad.numel() != n || slot.numel() != n)
     throw StateError(fmt::format(
-        "{}: parameter {} ('{}') has shape {} and gradient shape {}, but its state was built for {} "
-        "elements. Hint: apply() must receive the same parameters, in the same order, on every call.",
-        who, index, param.name, param.value.shape().str(), param.grad.shape().str(), slot.numel()));
+        "{}: parameter '{}' (slot {}) has shape {} and gradient shape {}, but its state was built for {} "
+        "elements.",
+        who, param.name, index, param.value.shape().str(), param.grad.shape().str(), slot.numel()));
   return n;
 }
 

@@ -51,7 +51,8 @@ double BinaryAccuracy::accumulate(const Tensor& y_pred, const Tensor& y_true, do
   const float* p = y_pred.f32();
   const float* y = y_true.f32();
   int64_t correct = 0;
-  for (int64_t i = 0; i < n; ++i) correct += (p[i] > threshold_) == (y[i] > 0.5f);
+  // Keras 3: equal(y_true, cast(y_pred > threshold)); a soft target such as 0.7 matches neither 0 nor 1.
+  for (int64_t i = 0; i < n; ++i) correct += y[i] == (p[i] > threshold_ ? 1.0f : 0.0f);
   total += static_cast<double>(correct) / static_cast<double>(cols);
   return static_cast<double>(n / cols);
 }

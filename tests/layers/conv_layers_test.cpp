@@ -160,6 +160,8 @@ TEST(BatchNormalizationLayer, KerasStatistics) {
   const Tensor y = bn(nullptr, x, true).value.clone();
   // Channel 0: mean 3, biased variance 8/3.
   EXPECT_NEAR(y.f32()[0], (1 - 3) / std::sqrt(8.0 / 3 + 1e-3), 1e-5);
+  EXPECT_EQ(bn.moving_mean().value.f32()[0], 0.0f) << "a forward pass alone changes no state";
+  bn.apply_updates();
   EXPECT_NEAR(bn.moving_mean().value.f32()[0], 0.9 * 0 + 0.1 * 3, 1e-6);
   EXPECT_NEAR(bn.moving_variance().value.f32()[0], 0.9 * 1 + 0.1 * 8.0 / 3, 1e-6);
   // Inference uses the moving statistics.
@@ -225,7 +227,7 @@ TEST(ConvErrors, BadArguments) {
   expect_contains(message_of<NotImplementedError>(
                       [] { L::Conv1D({.filters = 2, .kernel_size = {3}, .padding = "causal"}); }),
                   {"causal"});
-  expect_contains(message_of<NotImplementedError>([] { L::BatchNormalization({.axis = 1}); }), {"axis"});
+  expect_contains(message_of<ValueError>([] { L::BatchNormalization({.axis = 0}); }), {"axis 0 is the batch axis"});
 }
 
 }  // namespace

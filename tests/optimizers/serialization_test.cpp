@@ -13,6 +13,7 @@
 #include "soma/optimizers/rmsprop.hpp"
 #include "soma/optimizers/sgd.hpp"
 #include "support/error_matchers.hpp"
+#include "support/optimizer_makers.hpp"
 
 namespace soma::optimizers {
 namespace {
@@ -21,65 +22,7 @@ using autograd::Variable;
 using test::expect_contains;
 using test::message_of;
 
-// Every option away from its default, so a field the JSON mapping forgot shows up.
-std::vector<std::function<std::unique_ptr<Optimizer>()>> makers() {
-  return {
-      [] {
-        return std::make_unique<SGD>(SGDOptions{.learning_rate = 0.1f,
-                                                .momentum = 0.9f,
-                                                .nesterov = true,
-                                                .decay = 0.01f,
-                                                .clipnorm = 2.0f,
-                                                .clipvalue = 0.5f});
-      },
-      [] {
-        return std::make_unique<RMSprop>(RMSpropOptions{.learning_rate = 0.01f,
-                                                        .rho = 0.8f,
-                                                        .momentum = 0.5f,
-                                                        .epsilon = 1e-5f,
-                                                        .centered = true,
-                                                        .decay = 0.1f,
-                                                        .clipnorm = 3.0f});
-      },
-      [] {
-        return std::make_unique<Adam>(AdamOptions{.learning_rate = 0.1f,
-                                                  .beta_1 = 0.8f,
-                                                  .beta_2 = 0.99f,
-                                                  .epsilon = 1e-6f,
-                                                  .amsgrad = true,
-                                                  .decay = 0.001f,
-                                                  .clipvalue = 1.0f});
-      },
-      [] {
-        return std::make_unique<AdamW>(AdamWOptions{
-            .learning_rate = schedules::ExponentialDecay(
-                {.initial_learning_rate = 0.1f, .decay_steps = 3, .decay_rate = 0.5f, .staircase = true}),
-            .weight_decay = 0.01f,
-            .amsgrad = true});
-      },
-      [] {
-        return std::make_unique<Adagrad>(AdagradOptions{
-            .learning_rate =
-                schedules::PiecewiseConstantDecay({.boundaries = {1, 3}, .values = {0.3f, 0.2f, 0.1f}}),
-            .initial_accumulator_value = 0.2f,
-            .epsilon = 1e-6f});
-      },
-      [] {
-        return std::make_unique<Nadam>(
-            NadamOptions{.learning_rate = schedules::CosineDecay({.initial_learning_rate = 0.01f,
-                                                                  .decay_steps = 10,
-                                                                  .alpha = 0.1f,
-                                                                  .warmup_target = 0.1f,
-                                                                  .warmup_steps = 2}),
-                         .beta_1 = 0.8f});
-      },
-      [] {
-        return std::make_unique<SGD>(
-            SGDOptions{.learning_rate = schedules::InverseTimeDecay(
-                           {.initial_learning_rate = 0.2f, .decay_steps = 2, .decay_rate = 0.5f})});
-      },
-  };
-}
+using test::makers;
 
 void step(Optimizer& opt, Variable& a, Variable& b, float g) {
   a.grad = Tensor::from_vector(std::vector<float>{g, -2 * g, 0.5f});
@@ -140,30 +83,34 @@ TEST(OptimizerState, StateNamesSlotsAndParameters) {
   step(opt, a, b, 1.0f);
   std::vector<std::string> names;
   for (auto& [name, t] : opt.state()) names.push_back(name);
-  EXPECT_EQ(names, (std::vector<std::string>{"m/0", "m/1", "v/0", "v/1"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"m/a", "m/b", "v/a", "v/b"}));
 }
 
 TEST(OptimizerState, MismatchedStateIsAValueError) {
   SGD opt({.momentum = 0.9f});
   Variable a(Tensor::zeros({3}), true, "a"), b(Tensor::zeros({2}), true, "b");
   Variable* params[] = {&a, &b};
-  expect_contains(message_of<ValueError>([&] {
-                    opt.set_state(params, 1, {{"velocity/0", Tensor::zeros({3})}});
-                  }),
-                  {"SGD", "\"velocity/1\" is missing"});
-  EXPECT_FALSE(opt.built()) << "a failed restore leaves the optimizer as new";
   expect_contains(
       message_of<ValueError>([&] {
-        opt.set_state(params, 1, {{"velocity/0", Tensor::zeros({4})}, {"velocity/1", Tensor::zeros({2})}});
+        opt.set_state(params, 1, {{"velocity/a", Tensor::zeros({4})}, {"velocity/b", Tensor::zeros({2})}});
       }),
-      {"\"velocity/0\" has shape"});
+      {"SGD", "\"velocity/a\" has shape"});
+  EXPECT_FALSE(opt.built()) << "a failed restore leaves the optimizer as new";
   expect_contains(message_of<ValueError>([&] {
                     opt.set_state(params, 1,
-                                  {{"velocity/0", Tensor::zeros({3})},
-                                   {"velocity/1", Tensor::zeros({2})},
-                                   {"m/0", Tensor::zeros({3})}});
+                                  {{"velocity/a", Tensor::zeros({3})},
+                                   {"velocity/b", Tensor::zeros({2})},
+                                   {"m/a", Tensor::zeros({3})}});
                   }),
-                  {"\"m/0\" is not state this optimizer has"});
+                  {"\"m/a\" is not state this optimizer has"});
+  expect_contains(message_of<ValueError>([&] {
+                    opt.set_state(params, 1, {{"velocity/c", Tensor::zeros({3})}});
+                  }),
+                  {"\"velocity/c\" is not state this optimizer has for any of the given parameters"});
+  // Adam keeps two slots per parameter: one without the other is a broken file.
+  Adam adam;
+  expect_contains(message_of<ValueError>([&] { adam.set_state(params, 1, {{"m/a", Tensor::zeros({3})}}); }),
+                  {"Adam", "\"v/a\" is missing"});
   expect_contains(message_of<ValueError>([&] { opt.set_state(params, -1, {}); }), {"iterations is negative"});
 }
 

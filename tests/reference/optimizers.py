@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Reference values for soma's optimizers (tests/optimizers/reference_test.cpp).
 
-Computes a few update steps of SGD, RMSprop and Adam from the tf.keras 2 (optimizer_v2) formulas, and of
+Computes a few update steps of SGD and Adam from the tf.keras 2 (optimizer_v2) formulas, RMSprop from Keras 3's, and of
 AdamW, Adagrad and Nadam from the Keras 3 formulas, in
 float64 numpy, for a small parameter vector with fixed gradients per step, and writes them to
 optimizers.txt next to this script. It also cross-checks the formulas against PyTorch where the two
@@ -13,9 +13,10 @@ The tf.keras 2 update rules (lr_t = lr / (1 + decay * iterations), iterations co
   SGD        momentum == 0:  p -= lr_t * g
              otherwise:      v = momentum * v - lr_t * g
                              p += momentum * v - lr_t * g   (nesterov)   or   p += v
-  RMSprop    a = rho * a + (1 - rho) * g^2 ;  centered: mg = rho * mg + (1 - rho) * g,  d = a - mg^2, else d = a
-             momentum == 0:  p -= lr_t * g / (sqrt(d) + eps)
-             otherwise:      mom = momentum * mom + lr_t * g / sqrt(d + eps) ;  p -= mom
+  RMSprop    (Keras 3's rule, with the time-based decay of lr_t)
+             a = rho * a + (1 - rho) * g^2 ;  centered: mg = rho * mg + (1 - rho) * g,  d = a - mg^2, else d = a
+             inc = lr_t * g / sqrt(d + eps)   (tf.keras 2 used g / (sqrt(d) + eps) without momentum)
+             momentum == 0:  p -= inc ;  otherwise:  mom = momentum * mom + inc ;  p -= mom
   Adam       t = iterations + 1 ;  m = b1 * m + (1 - b1) * g ;  v = b2 * v + (1 - b2) * g^2
              amsgrad: vhat = max(vhat, v), used in place of v below
              p -= lr_t * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)
@@ -80,10 +81,11 @@ def rmsprop(p0, grads, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
         if centered:
             mg = rho * mg + (1.0 - rho) * g
             d = a - mg * mg
+        inc = lr * g / np.sqrt(d + epsilon)  # Keras 3: epsilon inside the square root, with or without momentum
         if momentum == 0.0:
-            p = p - lr * g / (np.sqrt(d) + epsilon)
+            p = p - inc
         else:
-            mom = momentum * mom + lr * g / np.sqrt(d + epsilon)
+            mom = momentum * mom + inc
             p = p - mom
         out.append(p.copy())
     return out
@@ -263,19 +265,18 @@ def cross_check(p0, grads):
            max_diff(sgd(p0, grads, 0.1, 0.9, True, 0.1),
                     torch_run(lambda ps: O.SGD(ps, lr=0.1, momentum=0.9, nesterov=True), p0, grads, lrs)), False)
 
-    # RMSprop without momentum: torch's alpha is rho, square_avg starts at zero, eps is outside the sqrt.
-    report("RMSprop rho 0.9 eps 1e-7",
+    # RMSprop: torch's alpha is rho and square_avg starts at zero, but torch keeps g / (sqrt(a) + eps) where
+    # Keras 3 writes g / sqrt(a + eps): equal with eps 0, different otherwise.
+    report("RMSprop rho 0.9 eps 1e-7 (eps placement differs)",
            max_diff(rmsprop(p0, grads, 0.01), torch_run(lambda ps: O.RMSprop(ps, lr=0.01, alpha=0.9, eps=1e-7),
-                                                         p0, grads)), True)
-    report("RMSprop centered",
-           max_diff(rmsprop(p0, grads, 0.01, centered=True),
-                    torch_run(lambda ps: O.RMSprop(ps, lr=0.01, alpha=0.9, eps=1e-7, centered=True), p0, grads)),
-           True)
-    # With momentum, Keras' kernel puts eps inside the sqrt: g / sqrt(a + eps); torch keeps g / (sqrt(a) + eps).
-    report("RMSprop momentum 0.9 (eps inside the sqrt in Keras)",
-           max_diff(rmsprop(p0, grads, 0.01, momentum=0.9),
-                    torch_run(lambda ps: O.RMSprop(ps, lr=0.01, alpha=0.9, eps=1e-7, momentum=0.9), p0, grads)),
-           False)
+                                                         p0, grads)), False)
+    report("RMSprop rho 0.9 with eps 0",
+           max_diff(rmsprop(p0[:5], grads[:, :5], 0.01, epsilon=0.0),
+                    torch_run(lambda ps: O.RMSprop(ps, lr=0.01, alpha=0.9, eps=0.0), p0[:5], grads[:, :5])), True)
+    report("RMSprop centered with eps 0",
+           max_diff(rmsprop(p0[:5], grads[:, :5], 0.01, centered=True, epsilon=0.0),
+                    torch_run(lambda ps: O.RMSprop(ps, lr=0.01, alpha=0.9, eps=0.0, centered=True), p0[:5],
+                              grads[:, :5])), True)
     report("RMSprop momentum 0.9 with eps 0",
            max_diff(rmsprop(p0[:5], grads[:, :5], 0.01, momentum=0.9, epsilon=0.0),
                     torch_run(lambda ps: O.RMSprop(ps, lr=0.01, alpha=0.9, eps=0.0, momentum=0.9), p0[:5],

@@ -19,8 +19,8 @@ class Node {
   virtual void backward(Tape& tape) = 0;
 
  protected:
-  // Ends a forward: `out` needs a gradient when any input does, and then, if there is a tape, this node
-  // becomes its producer and is recorded.
+  // Ends a forward: this node becomes out's producer; `out` needs a gradient when any input does, and then,
+  // if there is a tape, the node is recorded.
   void finish_forward(Tape* tape, Variable& out, bool requires_grad);
 };
 
@@ -35,14 +35,6 @@ class Tape {
     if (!accumulate) v.grad.resize(v.value.shape());
     v.grad_pass = pass_;
     return v.grad;
-  }
-  // Nodes the tape owns: for ops created on the fly rather than held by a layer.
-  template <class Op, class... Args>
-  Op& make(Args&&... args) {
-    auto op = std::make_unique<Op>(std::forward<Args>(args)...);
-    Op& ref = *op;
-    owned_.push_back(std::move(op));
-    return ref;
   }
   // Seeds d(root)/d(root) with ones, or with the given tensor, and runs the recorded nodes in reverse.
   void backward(Variable& root);
@@ -72,7 +64,6 @@ class Tape {
  private:
   static void add_into(Tensor& dst, const Tensor& src);
   std::vector<Node*> nodes_;
-  std::vector<std::unique_ptr<Node>> owned_;
   Tensor seed_;
   uint64_t pass_ = 0;
 };

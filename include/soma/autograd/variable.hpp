@@ -19,7 +19,7 @@ struct Variable {
   Tensor value;
   Tensor grad;
   bool requires_grad = false;
-  // The node that computed value in the latest recorded forward pass; null for inputs and weights.
+  // The node that computed value in the latest forward pass (taped or not); null for inputs and weights.
   Node* producer = nullptr;
   std::string name;
   // Which backward pass last wrote grad; a grad from an older pass is stale (see Tape::has_grad).

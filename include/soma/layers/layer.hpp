@@ -54,6 +54,10 @@ class Layer {
   double activity_penalty() const;
   // Projects the trainable weights registered with constrain(); fit() calls it after each update.
   void apply_constraints();
+  // Commits the state changes of the latest training-mode call (BatchNormalization's moving statistics),
+  // in this layer and the layers it wraps. fit() calls it once a step is accepted, after the optimizer's
+  // update; a forward pass alone changes no state.
+  void apply_updates();
   bool trainable() const { return trainable_; }
   void set_trainable(bool t);
 
@@ -66,6 +70,8 @@ class Layer {
   // `prefix` is the snake_case type used for automatic names: "dense", "dense_1", ...
   Layer(const std::string& prefix, const std::string& name, const std::vector<int64_t>& input_shape);
   virtual void build_weights(const Shape&) {}
+  // This layer's part of apply_updates(); most layers have no state besides their weights.
+  virtual void update_state() {}
   virtual autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) = 0;
   autograd::Variable& add_weight(const std::string& name, const Shape& shape,
                                  const initializers::Initializer& initializer, bool trainable = true);

@@ -1,6 +1,9 @@
 #pragma once
-// keras.layers.BatchNormalization over the last axis (channels-last): gamma and beta are trained;
-// moving_mean and moving_variance are not, and are updated by every training-mode forward pass.
+// keras.layers.BatchNormalization over one axis (the last by default): gamma and beta are trained;
+// moving_mean and moving_variance are not, and take in each accepted training step's batch statistics
+// (apply_updates(), which fit() calls after the optimizer's update: a step rejected for a non-finite loss
+// changes nothing). With trainable = false the layer runs in inference mode even in training (Keras' rule
+// for fine-tuning): it normalises with the moving statistics and leaves them alone.
 #include <string>
 #include <vector>
 
@@ -10,7 +13,9 @@
 namespace soma::layers {
 
 struct BatchNormalizationOptions {
-  int axis = -1;  // only the last axis is supported (channels-last)
+  // The feature axis, counted over the whole input, batch included: -1 (last, channels-last), 1 (channels
+  // first), any other but the batch axis. A config may also write it as a one-element list ([3]).
+  int axis = -1;
   float momentum = 0.99f;
   float epsilon = 1e-3f;
   bool center = true;  // learn beta
@@ -35,9 +40,12 @@ class BatchNormalization final : public Layer {
  protected:
   void build_weights(const Shape& input_shape) override;
   autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  void update_state() override;
 
  private:
   BatchNormalizationOptions options_;
+  int64_t axis_ = -1;             // options_.axis resolved against the built input shape (batch included)
+  bool pending_update_ = false;  // a training forward ran since the last update_state()
   autograd::Variable *gamma_ = nullptr, *beta_ = nullptr, *moving_mean_ = nullptr,
                      *moving_variance_ = nullptr;
   autograd::BatchNormOp op_;

@@ -40,7 +40,7 @@ class Adagrad final : public Optimizer {
   AdagradOptions options() const;
 
  protected:
-  void build(std::span<autograd::Variable* const> params) override;
+  void add_slots(std::span<autograd::Variable* const> params) override;
   void update(size_t index, autograd::Variable& param, float lr) override;
   std::vector<Slot> slots() override;
 

@@ -1,11 +1,13 @@
 #pragma once
-// Optimizers with Keras semantics and defaults. An optimizer updates a fixed list of parameters (the
-// model's trainable Variables, in a stable order) from their gradients; per-parameter state (moments,
-// velocities) lives here, indexed like that list.
+// Optimizers with Keras semantics and defaults. An optimizer updates a list of parameters (the model's
+// trainable Variables) from their gradients; per-parameter state (moments, velocities) lives here, keyed by
+// the Variable it belongs to, as Keras keys it: the list may change between calls (a layer frozen or
+// added between two fit() calls) and every parameter keeps its own state.
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -21,8 +23,9 @@ class Optimizer {
   virtual std::unique_ptr<Optimizer> clone() const = 0;
   virtual std::string name() const = 0;
 
-  // One update of every parameter from its grad, then iterations() += 1. The list must be the same
-  // (same order, same shapes) on every call; state is created on the first call.
+  // One update of every parameter from its grad, then iterations() += 1. A parameter seen for the first
+  // time gets fresh state (as tf.keras 2 creates slots lazily; Keras 3 refuses variables it was not built
+  // with); one left out keeps its state untouched for when it comes back.
   void apply(std::span<autograd::Variable* const> params);
 
   int64_t iterations() const { return iterations_; }
@@ -45,13 +48,14 @@ class Optimizer {
   virtual Config get_config() const = 0;
   // Whether apply() has run (and so the per-parameter state exists).
   bool built() const { return built_; }
-  // The per-parameter state, named "<slot>/<parameter index>" ("m/0", "v/0", "velocity/3"...), sharing
-  // storage with the optimizer; empty before the first apply(). With iterations() this is everything a
-  // resumed training needs.
+  // The per-parameter state, named "<slot>/<parameter name>" ("m/dense/kernel", "velocity/dense_1/bias"...),
+  // sharing storage with the optimizer; empty before the first apply(). With iterations() this is
+  // everything a resumed training needs. StateError if two parameters with state share a name.
   std::vector<std::pair<std::string, Tensor>> state();
-  // Restores what state() and iterations() returned, for these parameters (apply()'s list). Throws
-  // ValueError naming the first slot that is missing, unexpected or misshapen; the optimizer is then
-  // left unbuilt, as if new.
+  // Restores what state() and iterations() returned onto these parameters, matched by name: pass every
+  // parameter that may have state (a model's weights(), trainable or not); one without saved state gets
+  // none, as if never updated. Throws ValueError naming the first slot that is missing for a parameter
+  // that has others, misshapen, or for no parameter given; the optimizer is then left unbuilt, as if new.
   void set_state(std::span<autograd::Variable* const> params, int64_t iterations,
                  const std::vector<std::pair<std::string, Tensor>>& state);
 
@@ -64,12 +68,13 @@ class Optimizer {
   LearningRate learning_rate_option() const;
   // Throws ValueError for a negative or non-finite value.
   void set_clipping(float clipnorm, float clipvalue);
-  // Creates state for `count` parameters (called once, before the first update).
-  virtual void build(std::span<autograd::Variable* const> params) = 0;
-  // Updates parameter `index` in place. `lr` is current_learning_rate(); iterations() is the number of
-  // updates done before this one.
+  // Appends state for these parameters (new to the optimizer) to every slot vector in use: they get the
+  // next slot indices, in order.
+  virtual void add_slots(std::span<autograd::Variable* const> params) = 0;
+  // Updates `param` in place with the state at slot `index`. `lr` is current_learning_rate();
+  // iterations() is the number of updates done before this one.
   virtual void update(size_t index, autograd::Variable& param, float lr) = 0;
-  // The state build() created, by slot name: one tensor per parameter (an empty vector when unused).
+  // The state add_slots() created, by slot name: one tensor per slot index (an empty vector when unused).
   struct Slot {
     std::string name;
     std::vector<Tensor>* tensors;
@@ -83,6 +88,11 @@ class Optimizer {
   float clipnorm_ = 0.0f, clipvalue_ = 0.0f;
   int64_t iterations_ = 0;
   bool built_ = false;
+  // Slot index of every parameter with state, and the parameter of every slot index (for state()'s names).
+  std::unordered_map<const autograd::Variable*, size_t> slot_index_;
+  std::vector<const autograd::Variable*> slot_owner_;
+  std::vector<autograd::Variable*> new_params_;  // reused by apply(): no allocation once all are known
+  void forget_slots();
 };
 
 // The optimizer a compile() call names, by Keras string ("sgd", "rmsprop", "adam", "adamw", "adagrad",

@@ -1,10 +1,11 @@
 #pragma once
-// RMSprop as tf.keras.optimizers.RMSprop (Keras 2, optimizer_v2), with lr_t = lr / (1 + decay * iterations):
+// RMSprop as keras.optimizers.RMSprop (Keras 3), with lr_t = lr / (1 + decay * iterations):
 //   a = rho * a + (1 - rho) * g^2
 //   centered: mg = rho * mg + (1 - rho) * g, d = a - mg^2;   otherwise d = a
-//   momentum == 0: p -= lr_t * g / (sqrt(d) + epsilon)
-//   momentum  > 0: mom = momentum * mom + lr_t * g / sqrt(d + epsilon); p -= mom
-// (Keras really does move epsilon inside the square root when momentum is used.) See docs/optimizers.md.
+//   inc = lr_t * g / sqrt(d + epsilon)
+//   momentum == 0: p -= inc;   momentum > 0: mom = momentum * mom + inc; p -= mom
+// epsilon is inside the square root, as Keras 3 writes it; tf.keras 2 (optimizer_v2) put it outside,
+// sqrt(d) + epsilon, when momentum is 0 (see docs/optimizers.md).
 #include <vector>
 
 #include "soma/core/tensor.hpp"
@@ -45,7 +46,7 @@ class RMSprop final : public Optimizer {
   RMSpropOptions options() const;
 
  protected:
-  void build(std::span<autograd::Variable* const> params) override;
+  void add_slots(std::span<autograd::Variable* const> params) override;
   void update(size_t index, autograd::Variable& param, float lr) override;
   std::vector<Slot> slots() override;
 

@@ -41,7 +41,7 @@ class SGD final : public Optimizer {
   SGDOptions options() const;
 
  protected:
-  void build(std::span<autograd::Variable* const> params) override;
+  void add_slots(std::span<autograd::Variable* const> params) override;
   void update(size_t index, autograd::Variable& param, float lr) override;
   std::vector<Slot> slots() override;
 
