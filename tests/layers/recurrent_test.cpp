@@ -34,6 +34,10 @@ TEST(RecurrentLayers, HarnessEveryCellAndMode) {
       check_layer(lstm, {.input = {4, 2}, .output = out, .params = 4 * (2 * 3 + 3 * 3 + 3), .batch = 2});
       L::GRU gru(o);
       check_layer(gru, {.input = {4, 2}, .output = out, .params = 3 * (2 * 3 + 3 * 3 + 2 * 3), .batch = 2});
+      L::RNNOptions before = o;
+      before.reset_after = false;  // Keras 2's GRU: one bias row
+      L::GRU gru2(before);
+      check_layer(gru2, {.input = {4, 2}, .output = out, .params = 3 * (2 * 3 + 3 * 3 + 3), .batch = 2});
     }
   }
   set_seed(51);
@@ -253,10 +257,10 @@ TEST(RecurrentErrors, WrongRankAndBadOptions) {
   expect_contains(message_of<ShapeError>([&] { lstm(nullptr, wrong, false); }),
                   {"(None, 5, 3)", "(2, 5, 4)"});
   expect_contains(message_of<ValueError>([] { L::GRU({.units = 0}); }), {"units"});
-  expect_contains(message_of<NotImplementedError>([] { L::LSTM({.units = 2, .activation = "softmax"}); }),
-                  {"softmax", "tanh"});
-  expect_contains(message_of<NotImplementedError>([] { L::GRU({.units = 2, .reset_after = false}); }),
-                  {"reset_after"});
+  expect_contains(message_of<ValueError>([] { L::LSTM({.units = 2, .activation = "softmax", .name = "l9"}); }),
+                  {"LSTM \"l9\"", "activation must be an element-wise", "\"softmax\""});
+  expect_contains(message_of<ValueError>([] { L::GRU({.units = 2, .recurrent_activation = "softmax"}); }),
+                  {"GRU", "recurrent_activation must be an element-wise", "\"softmax\""});
   expect_contains(message_of<ValueError>([] { L::LSTM({.units = 2, .recurrent_dropout = 1.0f}); }),
                   {"recurrent_dropout", "[0, 1)"});
 }
