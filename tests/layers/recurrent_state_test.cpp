@@ -140,6 +140,23 @@ TEST(RecurrentState, StatefulCarriesStatesUntilReset) {
                   {"batch_size must be positive", "-1"});
 }
 
+// A stateful LSTM inside a Sequential trains with fit() when the batches have its batch size, and says
+// so when they do not (a last, smaller batch included).
+TEST(RecurrentState, StatefulTrainsInASequential) {
+  set_seed(85);
+  Sequential model;
+  model.add(L::LSTM({.units = 3, .stateful = true, .input_shape = {3, 2}, .batch_size = 4, .name = "carry"}));
+  model.add(L::Dense({.units = 1}));
+  model.compile({.optimizer = "adam", .loss = "mse"});
+  const Tensor x = testing::random_tensor({8, 3, 2}), y = testing::random_tensor({8, 1});
+  const History h = model.fit(x, y, {.batch_size = 4, .epochs = 3, .verbose = 0, .shuffle = false});
+  EXPECT_EQ(h.history.at("loss").size(), 3u);
+  auto& lstm = dynamic_cast<L::LSTM&>(model.layer(0));
+  EXPECT_EQ(lstm.state_h().shape(), (Shape{4, 3}));
+  expect_contains(message_of<ValueError>([&] { model.fit(x, y, {.batch_size = 3, .epochs = 1, .verbose = 0}); }),
+                  {"LSTM \"carry\"", "batch_size 4", "batch of 3"});
+}
+
 TEST(RecurrentState, InitialStateErrors) {
   L::LSTM lstm({.units = 3, .name = "st"});
   Variable x(Tensor::zeros({2, 4, 5}));

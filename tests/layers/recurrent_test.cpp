@@ -124,6 +124,34 @@ TEST(RecurrentLayers, MaskZeroSkipsPaddingSteps) {
                      inputs);
 }
 
+// GRU(reset_after = false) has its own step (two recurrent products, the reset gate on h' before the
+// candidate's): its gradients with input and recurrent dropout and a sequence mask, both directions.
+TEST(RecurrentLayers, GruResetBeforeWithDropoutAndMask) {
+  for (const bool backwards : {false, true}) {
+    SCOPED_TRACE(backwards ? "backwards" : "forwards");
+    set_seed(62);
+    L::GRU gru({.units = 3,
+                .dropout = 0.3f,
+                .recurrent_dropout = 0.4f,
+                .return_sequences = true,
+                .go_backwards = backwards,
+                .reset_after = false});
+    gru.build(Shape{4, 5});
+    EXPECT_EQ(gru.bias()->value.shape(), (Shape{9}));
+    for (auto* w : gru.weights()) w->value.copy_from(testing::random_tensor(w->value.shape()));
+    autograd::Variable x(testing::random_tensor({3, 4, 5}), true);
+    x.mask = Tensor::from_vector<float>({1, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1}, {3, 4});
+    std::vector<autograd::Variable*> inputs{&x};
+    for (auto* w : gru.trainable_weights()) inputs.push_back(w);
+    testing::gradcheck(
+        [&](autograd::Tape* t, auto& in) -> autograd::Variable& {
+          set_seed(63);  // the same dropout masks on every evaluation
+          return gru(t, *in[0], true);
+        },
+        inputs);
+  }
+}
+
 TEST(RecurrentLayers, KerasWeightLayoutAndInitialisers) {
   set_seed(52);
   L::LSTM lstm({.units = 5});
