@@ -42,8 +42,10 @@ Recurrent::Recurrent(const std::string& prefix, autograd::CellKind cell, RNNOpti
              ract = lookup(options_.recurrent_activation, "recurrent_activation");
   for (const auto& [a, option] : {std::pair{act, "activation"}, std::pair{ract, "recurrent_activation"}}) {
     if (!autograd::supports_activation(a.kind)) {
-      throw ValueError(who() + ": " + option + " must be an element-wise activation (tanh, sigmoid, "
-                       "hard_sigmoid, relu, ...), received \"" + a.name + "\", which is not.");
+      throw ValueError(who() + ": " + option +
+                       " must be an element-wise activation (tanh, sigmoid, "
+                       "hard_sigmoid, relu, ...), received \"" +
+                       a.name + "\", which is not.");
     }
   }
   for (const auto* n :

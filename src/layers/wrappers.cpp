@@ -67,7 +67,8 @@ std::vector<autograd::Variable*> Bidirectional::call(autograd::Tape* tape, autog
             : std::vector<autograd::Variable*>{};
   const auto ahead = forward_->call(tape, x, ahead_states, training);
   const auto behind = backward_->call(tape, x, behind_states, training);
-  autograd::Variable& aligned = forward_->return_sequences() ? reverse_.forward(tape, *behind[0]) : *behind[0];
+  autograd::Variable& aligned =
+      forward_->return_sequences() ? reverse_.forward(tape, *behind[0]) : *behind[0];
   std::vector<autograd::Variable*> outs{&merge_.forward(tape, *ahead[0], aligned, mode_)};
   outs.insert(outs.end(), ahead.begin() + 1, ahead.end());
   outs.insert(outs.end(), behind.begin() + 1, behind.end());

@@ -128,8 +128,11 @@ std::vector<Case> cases() {
        Shape{4, 2}},
       {"GRU",
        [] {
-         return std::make_unique<GRU>(RNNOptions{
-             .units = 2, .activation = "softsign", .use_bias = false, .return_state = true, .reset_after = false});
+         return std::make_unique<GRU>(RNNOptions{.units = 2,
+                                                 .activation = "softsign",
+                                                 .use_bias = false,
+                                                 .return_state = true,
+                                                 .reset_after = false});
        },
        Shape{3, 2}},
       {"Embedding",

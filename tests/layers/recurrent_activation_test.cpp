@@ -46,8 +46,7 @@ double keras(const std::string& a, double x) {
 }
 
 void randomise(L::Recurrent& layer, float scale) {
-  for (auto* w : layer.weights())
-    w->value.copy_from(testing::random_tensor(w->value.shape(), -scale, scale));
+  for (auto* w : layer.weights()) w->value.copy_from(testing::random_tensor(w->value.shape(), -scale, scale));
 }
 
 // pre = x[i] . kernel[:, col] + bias[col], in double.
@@ -95,7 +94,8 @@ TEST(RecurrentActivations, OneStepIsTheKerasFormula) {
         // reset_after: the h block's recurrent bias (row 1) is inside the reset product: r * b'_h.
         const double r = keras(a, pre(x.value, i, gru3, u + j) + gru3.bias()->value.f32()[3 * u + u + j]);
         const double z = keras(a, pre(x.value, i, gru3, j) + gru3.bias()->value.f32()[3 * u + j]);
-        const double hh = keras(a, pre(x.value, i, gru3, 2 * u + j) + r * gru3.bias()->value.f32()[3 * u + 2 * u + j]);
+        const double hh =
+            keras(a, pre(x.value, i, gru3, 2 * u + j) + r * gru3.bias()->value.f32()[3 * u + 2 * u + j]);
         near(yg3.f32()[i * u + j], (1.0 - z) * hh, "GRU reset_after");
       }
     }
@@ -129,8 +129,8 @@ TEST(RecurrentActivations, EveryActivationHasBackpropagationThroughTime) {
       std::vector<autograd::Variable*> inputs{&x};
       for (auto* w : layer->trainable_weights()) inputs.push_back(w);
       testing::gradcheck(
-          [&](autograd::Tape* t, auto& in) -> autograd::Variable& { return (*layer)(t, *in[0], true); }, inputs,
-          {.eps = 5e-4f, .rtol = 2e-2f, .atol = 2e-3f});
+          [&](autograd::Tape* t, auto& in) -> autograd::Variable& { return (*layer)(t, *in[0], true); },
+          inputs, {.eps = 5e-4f, .rtol = 2e-2f, .atol = 2e-3f});
     }
   }
 }
@@ -143,12 +143,13 @@ TEST(RecurrentActivations, NonElementwiseActivationsAreRefused) {
   }
   // Unknown names fail in the layer's name and the option's.
   test::expect_contains(
-      test::message_of<ValueError>([&] { L::GRU({.units = 2, .recurrent_activation = "hard_tanh", .name = "g5"}); }),
+      test::message_of<ValueError>(
+          [&] { L::GRU({.units = 2, .recurrent_activation = "hard_tanh", .name = "g5"}); }),
       {"GRU \"g5\"", "recurrent_activation", "unknown activation \"hard_tanh\"", "hard_sigmoid_keras2"});
   for (const char* a : {"softmax"}) {
-    test::expect_contains(
-        test::message_of<ValueError>([&] { L::LSTM({.units = 2, .recurrent_activation = a, .name = "gates"}); }),
-        {"LSTM \"gates\"", "recurrent_activation", a});
+    test::expect_contains(test::message_of<ValueError>(
+                              [&] { L::LSTM({.units = 2, .recurrent_activation = a, .name = "gates"}); }),
+                          {"LSTM \"gates\"", "recurrent_activation", a});
   }
 }
 

@@ -13,17 +13,17 @@ namespace {
 namespace L = layers;
 
 std::unique_ptr<L::Recurrent> make(std::map<std::string, std::string> o, bool stateful = false) {
-  const L::RNNOptions options{.units = std::stoll(o["units"]),
-                              .activation = o["activation"],
-                              .recurrent_activation = o.count("recurrent_activation") ? o["recurrent_activation"]
-                                                                                      : "sigmoid",
-                              .unit_forget_bias = false,
-                              .return_sequences = true,
-                              .return_state = true,
-                              .go_backwards = o["go_backwards"] == "1",
-                              .stateful = stateful,
-                              .reset_after = o["reset_after"] != "0",
-                              .batch_size = stateful ? 2 : 0};
+  const L::RNNOptions options{
+      .units = std::stoll(o["units"]),
+      .activation = o["activation"],
+      .recurrent_activation = o.count("recurrent_activation") ? o["recurrent_activation"] : "sigmoid",
+      .unit_forget_bias = false,
+      .return_sequences = true,
+      .return_state = true,
+      .go_backwards = o["go_backwards"] == "1",
+      .stateful = stateful,
+      .reset_after = o["reset_after"] != "0",
+      .batch_size = stateful ? 2 : 0};
   if (o["cell"] == "lstm") return std::make_unique<L::LSTM>(options);
   if (o["cell"] == "gru") return std::make_unique<L::GRU>(options);
   return std::make_unique<L::SimpleRNN>(options);
@@ -85,7 +85,8 @@ TEST(RecurrentLayers, StatefulAgreesWithTfjs) {
     testing::expect_close((*layer)(nullptr, x1, false).value, c.tensors.at("sequences"), "first", 1e-5f);
     testing::expect_close((*layer)(nullptr, x2, true).value, c.tensors.at("sequences2"), "second", 1e-5f);
     layer->reset_states();
-    testing::expect_close((*layer)(nullptr, x2, false).value, c.tensors.at("sequences_reset"), "reset", 1e-5f);
+    testing::expect_close((*layer)(nullptr, x2, false).value, c.tensors.at("sequences_reset"), "reset",
+                          1e-5f);
     ++checked;
   }
   EXPECT_EQ(checked, 2);

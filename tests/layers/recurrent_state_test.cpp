@@ -153,8 +153,9 @@ TEST(RecurrentState, StatefulTrainsInASequential) {
   EXPECT_EQ(h.history.at("loss").size(), 3u);
   auto& lstm = dynamic_cast<L::LSTM&>(model.layer(0));
   EXPECT_EQ(lstm.state_h().shape(), (Shape{4, 3}));
-  expect_contains(message_of<ValueError>([&] { model.fit(x, y, {.batch_size = 3, .epochs = 1, .verbose = 0}); }),
-                  {"LSTM \"carry\"", "batch_size 4", "batch of 3"});
+  expect_contains(
+      message_of<ValueError>([&] { model.fit(x, y, {.batch_size = 3, .epochs = 1, .verbose = 0}); }),
+      {"LSTM \"carry\"", "batch_size 4", "batch of 3"});
 }
 
 TEST(RecurrentState, InitialStateErrors) {
@@ -163,10 +164,14 @@ TEST(RecurrentState, InitialStateErrors) {
   Variable h(Tensor::zeros({2, 3})), wrong(Tensor::zeros({2, 4}));
   expect_contains(message_of<ValueError>([&] { lstm.call(nullptr, x, {&h}, false); }),
                   {"LSTM \"st\"", "initial_state must hold 2 tensors (h, c)", "received 1"});
-  expect_contains(message_of<ShapeError>([&] { lstm.call(nullptr, x, {&h, &wrong}, false); }),
+  expect_contains(message_of<ShapeError>([&] {
+                    lstm.call(nullptr, x, {&h, &wrong}, false);
+                  }),
                   {"initial_state[1]", "(2, 3)", "(2, 4)"});
   L::GRU gru({.units = 3});
-  expect_contains(message_of<ValueError>([&] { gru.call(nullptr, x, {&h, &h}, false); }),
+  expect_contains(message_of<ValueError>([&] {
+                    gru.call(nullptr, x, {&h, &h}, false);
+                  }),
                   {"1 tensor (h)", "received 2"});
   expect_contains(message_of<ValueError>([&] { gru.call(nullptr, x, {nullptr}, false); }),
                   {"initial_state[0] is null"});
@@ -178,9 +183,8 @@ TEST(RecurrentState, SequentialRefusesReturnStateLayers) {
   expect_contains(
       message_of<ValueError>([&] { model.add(L::LSTM({.units = 2, .return_state = true, .name = "rs"})); }),
       {"single output tensor", "LSTM \"rs\"", "returns 3", "return_state"});
-  expect_contains(message_of<ValueError>([&] {
-                    model.add(L::Bidirectional(L::GRU({.units = 2, .return_state = true})));
-                  }),
+  expect_contains(message_of<ValueError>(
+                      [&] { model.add(L::Bidirectional(L::GRU({.units = 2, .return_state = true}))); }),
                   {"single output tensor", "Bidirectional", "returns 3"});
   EXPECT_EQ(model.size(), 0u);
   model.add(L::LSTM({.units = 2, .input_shape = {3, 2}}));  // without return_state, as before
@@ -210,7 +214,8 @@ TEST(Bidirectional, InitialStateAndReturnState) {
       autograd::MergeOp join;
       testing::gradcheck(
           [&](autograd::Tape* t, auto& in) -> Variable& {
-            const auto outs = bi->call(t, *in[0], std::vector<Variable*>(in.begin() + 1, in.begin() + 1 + 2 * k), true);
+            const auto outs =
+                bi->call(t, *in[0], std::vector<Variable*>(in.begin() + 1, in.begin() + 1 + 2 * k), true);
             // The backward half's last state (h, or c for LSTM) with the forward half's h.
             return join.forward(t, *outs[1], *outs.back(), MergeMode::concat);
           },
@@ -223,11 +228,14 @@ TEST(Bidirectional, InitialStateAndReturnState) {
       testing::expect_close(outs[1 + k]->value, bi->backward_layer().state_h(), "backward h", 0.0f);
       // Each half started from its own states: the forward half alone, given the first k, agrees.
       const auto ahead = bi->forward_layer().call(
-          nullptr, x, std::vector<Variable*>(given.begin(), given.begin() + static_cast<std::ptrdiff_t>(k)), false);
+          nullptr, x, std::vector<Variable*>(given.begin(), given.begin() + static_cast<std::ptrdiff_t>(k)),
+          false);
       testing::expect_close(ahead[1]->value, outs[1]->value, "forward half", 0.0f);
     }
     Variable x(Tensor::zeros({2, 4, 2})), h(Tensor::zeros({2, 3}));
-    expect_contains(message_of<ValueError>([&] { lstm_bi.call(nullptr, x, {&h, &h}, false); }),
+    expect_contains(message_of<ValueError>([&] {
+                      lstm_bi.call(nullptr, x, {&h, &h}, false);
+                    }),
                     {"Bidirectional", "initial_state must hold 4 tensors", "received 2"});
   }
   // A stateful Bidirectional carries both halves' states; reset_states resets both.

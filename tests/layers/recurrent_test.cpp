@@ -285,8 +285,9 @@ TEST(RecurrentErrors, WrongRankAndBadOptions) {
   expect_contains(message_of<ShapeError>([&] { lstm(nullptr, wrong, false); }),
                   {"(None, 5, 3)", "(2, 5, 4)"});
   expect_contains(message_of<ValueError>([] { L::GRU({.units = 0}); }), {"units"});
-  expect_contains(message_of<ValueError>([] { L::LSTM({.units = 2, .activation = "softmax", .name = "l9"}); }),
-                  {"LSTM \"l9\"", "activation must be an element-wise", "\"softmax\""});
+  expect_contains(
+      message_of<ValueError>([] { L::LSTM({.units = 2, .activation = "softmax", .name = "l9"}); }),
+      {"LSTM \"l9\"", "activation must be an element-wise", "\"softmax\""});
   expect_contains(message_of<ValueError>([] { L::GRU({.units = 2, .recurrent_activation = "softmax"}); }),
                   {"GRU", "recurrent_activation must be an element-wise", "\"softmax\""});
   expect_contains(message_of<ValueError>([] { L::LSTM({.units = 2, .recurrent_dropout = 1.0f}); }),

@@ -33,7 +33,7 @@ struct RNNOptions {
   // The final states of sample i become the initial states of sample i in the next call, until
   // reset_state(); needs the fixed batch_size below.
   bool stateful = false;
-  bool reset_after = true;  // GRU: Keras 3's default; false is Keras 2's default (bias (3*units,))
+  bool reset_after = true;  // GRU: Keras 3's default; false: TF 1.x / Keras <= 2.3's (bias (3*units,))
   std::vector<int64_t> input_shape = {};  // (steps, features) of a first layer
   // The fixed batch size of a stateful layer (Keras: batch_input_shape[0], Input(batch_size=...)).
   int64_t batch_size = 0;

@@ -87,7 +87,8 @@ inline void activate(const Activation& a, float* __restrict p, int64_t n) {
       break;
     case Kind::selu:
 #pragma omp simd
-      for (int64_t i = 0; i < n; ++i) p[i] = kSeluScale * (p[i] > 0.0f ? p[i] : kSeluAlpha * fast_expm1(p[i]));
+      for (int64_t i = 0; i < n; ++i)
+        p[i] = kSeluScale * (p[i] > 0.0f ? p[i] : kSeluAlpha * fast_expm1(p[i]));
       break;
     case Kind::exponential:
 #pragma omp simd

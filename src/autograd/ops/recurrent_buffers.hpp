@@ -29,12 +29,12 @@ struct RecurrentOp::Buffers {
   // GRU with reset_after = false: the recurrent kernel split into its z, r columns and its h columns
   // (contiguous, for the two products), r * h_prev of every step, the candidate's recurrent product
   // and, in backward, its gradient (every step) and d(r * h_prev) of one step.
-  Tensor r_zr, r_hh;       // (U, 2U), (U, U)
-  Tensor rhd;              // (T, N, U)
-  Tensor cand;             // (N, U)
-  Tensor dcand;            // (T, N, U)
-  Tensor drh;              // (N, U)
-  Tensor dr_zr, dr_hh;     // (U, 2U), (U, U) recurrent-kernel gradient parts
+  Tensor r_zr, r_hh;    // (U, 2U), (U, U)
+  Tensor rhd;           // (T, N, U)
+  Tensor cand;          // (N, U)
+  Tensor dcand;         // (T, N, U)
+  Tensor drh;           // (N, U)
+  Tensor dr_zr, dr_hh;  // (U, 2U), (U, U) recurrent-kernel gradient parts
   Tensor scratch;
 };
 

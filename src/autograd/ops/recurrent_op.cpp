@@ -24,7 +24,6 @@ bool supports_activation(Kind k) {
   return k != Kind::softmax && k != Kind::log_softmax;
 }
 
-
 namespace {
 void draw_mask(Tensor& mask, const Shape& shape, float rate) {
   mask.resize(shape);
@@ -72,8 +71,8 @@ Variable& RecurrentOp::forward(Tape* tape, Variable& x, Variable& kernel, Variab
   }
   for (const Variable* s0 : {initial_h, initial_c}) {
     if (s0 && s0->value.shape() != Shape{n_, u_}) {
-      throw ShapeError("RecurrentOp: an initial state must have shape " + Shape{n_, u_}.str() + ", received " +
-                       s0->value.shape().str() + ".");
+      throw ShapeError("RecurrentOp: an initial state must have shape " + Shape{n_, u_}.str() +
+                       ", received " + s0->value.shape().str() + ".");
     }
   }
   const int64_t gu = g_ * u_;
@@ -311,7 +310,7 @@ void RecurrentOp::step_backward(int64_t s, float* dh, float* dc) {
       const float* __restrict tc = b.tc.f32() + (s * n_ + i) * u;
       float* __restrict dcr = dc + i * u;
       const float* __restrict cr = b.c.f32() + ((s + 1) * n_ + i) * u;  // tc's input
-      derivative(ract, gr, pre, d0, 2 * u);  // i, f -> d0, d1
+      derivative(ract, gr, pre, d0, 2 * u);                             // i, f -> d0, d1
       derivative(act, gr + 2 * u, pre ? pre + 2 * u : nullptr, d2, u);
       derivative(ract, gr + 3 * u, pre ? pre + 3 * u : nullptr, d3, u);
       derivative(act, tc, cr, d4, u);

@@ -1,4 +1,4 @@
-// RecurrentOp's GRU with reset_after = false (Keras 2's default, tfjs' only GRU; Keras GRUCell):
+// RecurrentOp's GRU with reset_after = false (the default before TF 2.0, tfjs' only GRU; Keras GRUCell):
 //   z = ract(x W_z + b_z + h' U_z)          r = ract(x W_r + b_r + h' U_r)
 //   hh = act(x W_h + b_h + (r * h') U_h)    h = z * h_prev + (1 - z) * hh
 // with h' = h_prev through the recurrent dropout mask, bias (3U,). The reset gate acts before the

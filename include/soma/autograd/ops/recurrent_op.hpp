@@ -6,8 +6,8 @@
 //   out (N, T, U) with return_sequences, else (N, U); state_h (N, U), state_c (N, U) for LSTM.
 //   initial_h / initial_c (N, U), optional: the states before the first step (zeros without them); they
 //   receive gradients like any input.
-// GRU candidate: reset_after (Keras 3) tanh(x W_h + b_h + r * (h U_h + b'_h)); without it (Keras 2's
-// default, tfjs' only mode) tanh(x W_h + b_h + (r * h) U_h), one more (N, U) x (U, U) product per step.
+// GRU candidate: reset_after (Keras 3) tanh(x W_h + b_h + r * (h U_h + b'_h)); without it (the default
+// before TF 2.0, tfjs' only GRU) tanh(x W_h + b_h + (r * h) U_h), one more (N, U) x (U, U) product per step.
 // With x.mask (batch, steps) set (Embedding's mask_zero), a masked step leaves the row's states as they
 // were, and its output repeats the previous one (Keras carries the state over padding).
 // The input projections of all steps are one matmul, as are the kernel, recurrent-kernel and input
@@ -71,7 +71,7 @@ class RecurrentOp final : public Node {
   RecurrentParams p_;
   bool input_mask_ = false, recurrent_mask_ = false;  // dropout active in the latest forward
   bool step_mask_ = false;                            // x carried a sequence mask
-  bool keep_pre_ = false;  // an activation's derivative needs its input: pre-activations are kept
+  bool keep_pre_ = false;    // an activation's derivative needs its input: pre-activations are kept
   bool gru_before_ = false;  // GRU with reset_after = false
   int64_t n_ = 0, t_ = 0, f_ = 0, u_ = 0, g_ = 0;
   std::unique_ptr<Buffers> b_;
