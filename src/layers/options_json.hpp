@@ -121,8 +121,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BatchNormalizationOptions, axis,
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RNNOptions, units, activation, recurrent_activation, use_bias,
                                                 kernel_initializer, recurrent_initializer, bias_initializer,
                                                 unit_forget_bias, dropout, recurrent_dropout,
-                                                return_sequences, return_state, go_backwards, reset_after,
-                                                input_shape, name)
+                                                return_sequences, return_state, go_backwards, stateful,
+                                                reset_after, input_shape, batch_size, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EmbeddingOptions, input_dim, output_dim,
                                                 embeddings_initializer, embeddings_constraint, mask_zero,
                                                 input_shape, input_length, name)

@@ -1,5 +1,8 @@
 #include "soma/layers/recurrent.hpp"
 
+#include <string>
+#include <utility>
+
 #include "soma/layers/initializers.hpp"
 
 namespace soma::layers {
@@ -28,12 +31,21 @@ Recurrent::Recurrent(const std::string& prefix, autograd::CellKind cell, RNNOpti
     throw ValueError(who() + ": units must be a positive integer, received " +
                      std::to_string(options_.units) + ".");
   }
-  const auto act = activations::get(options_.activation),
-             ract = activations::get(options_.recurrent_activation);
-  for (const auto& a : {act, ract}) {
+  const auto lookup = [&](const std::string& name, const char* option) {
+    try {
+      return activations::get(name);
+    } catch (const ValueError& e) {
+      throw ValueError(who() + ": " + option + ": " + e.what());
+    }
+  };
+  const auto act = lookup(options_.activation, "activation"),
+             ract = lookup(options_.recurrent_activation, "recurrent_activation");
+  for (const auto& [a, option] : {std::pair{act, "activation"}, std::pair{ract, "recurrent_activation"}}) {
     if (!autograd::supports_activation(a.kind)) {
-      throw NotImplementedError(who() + ": activation \"" + a.name +
-                                "\" is not supported in recurrent cells; use tanh, sigmoid, relu or linear.");
+      throw ValueError(who() + ": " + option +
+                       " must be an element-wise activation (tanh, sigmoid, "
+                       "hard_sigmoid, relu, ...), received \"" +
+                       a.name + "\", which is not.");
     }
   }
   for (const auto* n :
@@ -46,12 +58,17 @@ Recurrent::Recurrent(const std::string& prefix, autograd::CellKind cell, RNNOpti
                        std::to_string(rate) + ".");
     }
   }
-  if (cell_ == autograd::CellKind::gru && !options_.reset_after) {
-    throw NotImplementedError(who() + ": only reset_after = true (the Keras 3 default) is implemented.");
+  if (options_.batch_size < 0 || (options_.stateful && options_.batch_size == 0)) {
+    throw ValueError(who() + ": " +
+                     (options_.stateful ? "stateful = true needs a fixed batch size: pass batch_size (Keras: "
+                                          "batch_input_shape or Input(batch_size=...))"
+                                        : "batch_size must be positive") +
+                     ", received batch_size " + std::to_string(options_.batch_size) + ".");
   }
   params_ = {.cell = cell_,
-             .activation = act.kind,
-             .recurrent_activation = ract.kind,
+             .activation = act,
+             .recurrent_activation = ract,
+             .reset_after = options_.reset_after,
              .return_sequences = options_.return_sequences,
              .go_backwards = options_.go_backwards,
              .dropout = options_.dropout,
@@ -73,7 +90,8 @@ void Recurrent::build_weights(const Shape& in) {
   kernel_ = &add_weight("kernel", Shape{in[1], g * u}, options_.kernel_initializer);
   recurrent_ = &add_weight("recurrent_kernel", Shape{u, g * u}, options_.recurrent_initializer);
   if (!options_.use_bias) return;
-  const Shape bias_shape = cell_ == autograd::CellKind::gru ? Shape{2, g * u} : Shape{g * u};
+  const Shape bias_shape =
+      cell_ == autograd::CellKind::gru && options_.reset_after ? Shape{2, g * u} : Shape{g * u};
   bias_ = &add_weight("bias", bias_shape, options_.bias_initializer);
   if (cell_ == autograd::CellKind::lstm && options_.unit_forget_bias) {
     for (int64_t j = 0; j < u; ++j) bias_->value.f32()[u + j] = 1.0f;
@@ -96,8 +114,79 @@ std::unique_ptr<Recurrent> Recurrent::reversed(const std::string& name) const {
   return nullptr;
 }
 
+int64_t Recurrent::state_count() const {
+  return cell_ == autograd::CellKind::lstm ? 2 : 1;
+}
+
+void Recurrent::reset_state() {
+  carrying_ = false;  // the next call starts from zeros
+}
+
 autograd::Variable& Recurrent::forward(autograd::Tape* tape, autograd::Variable& x, bool training) {
-  return op_.forward(tape, x, *kernel_, *recurrent_, bias_, params_, training);
+  return run(tape, x, {}, training);
+}
+
+std::vector<autograd::Variable*> Recurrent::call(autograd::Tape* tape, autograd::Variable& x,
+                                                 const std::vector<autograd::Variable*>& initial_state,
+                                                 bool training) {
+  // As Layer::operator() (which has no initial states): build on first use, then check the shape.
+  const Shape& s = x.value.shape();
+  if (!built()) build(s.without_batch());
+  if (s.rank() != input_shape().rank() + 1 || s.without_batch() != input_shape()) {
+    throw ShapeError(who() + ": expected input of shape " + input_shape().with_batch(-1).str() +
+                     ", received shape " + s.str() + ".");
+  }
+  std::vector<autograd::Variable*> outs{&run(tape, x, initial_state, training)};
+  if (options_.return_state) {
+    outs.push_back(&op_.state_h);
+    if (cell_ == autograd::CellKind::lstm) outs.push_back(&op_.state_c);
+  }
+  return outs;
+}
+
+autograd::Variable& Recurrent::run(autograd::Tape* tape, autograd::Variable& x,
+                                   const std::vector<autograd::Variable*>& initial_state, bool training) {
+  const int64_t n = x.value.dim(0), states = state_count();
+  if (options_.batch_size > 0 && n != options_.batch_size) {
+    throw ValueError(who() + ": expected batches of batch_size " + std::to_string(options_.batch_size) +
+                     (options_.stateful ? " (stateful = true carries the states sample by sample)" : "") +
+                     ", received a batch of " + std::to_string(n) + " in shape " + x.value.shape().str() +
+                     ".");
+  }
+  autograd::Variable *h0 = nullptr, *c0 = nullptr;
+  if (!initial_state.empty()) {
+    if (static_cast<int64_t>(initial_state.size()) != states) {
+      throw ValueError(who() + ": initial_state must hold " +
+                       (states == 2 ? "2 tensors (h, c)" : std::string("1 tensor (h)")) + ", received " +
+                       std::to_string(initial_state.size()) + ".");
+    }
+    const Shape want{n, options_.units};
+    for (size_t k = 0; k < initial_state.size(); ++k) {
+      if (!initial_state[k]) throw ValueError(who() + ": initial_state[" + std::to_string(k) + "] is null.");
+      if (initial_state[k]->value.shape() != want) {
+        throw ShapeError(who() + ": initial_state[" + std::to_string(k) + "] must have shape " + want.str() +
+                         " (batch, units), received " + initial_state[k]->value.shape().str() + ".");
+      }
+    }
+    h0 = initial_state[0];
+    if (states == 2) c0 = initial_state[1];
+  } else if (options_.stateful && carrying_) {
+    h0 = &carried_h_;
+    if (states == 2) c0 = &carried_c_;
+  }
+  autograd::Variable& out = op_.forward(tape, x, *kernel_, *recurrent_, bias_, params_, training, h0, c0);
+  if (options_.stateful) {
+    // The op copied the initial states at its start, so they can be overwritten now; the carried states
+    // are constants of the next call (Keras does not backpropagate across batches either).
+    carried_h_.value.resize(op_.state_h.value.shape());
+    carried_h_.value.copy_from(op_.state_h.value);
+    if (states == 2) {
+      carried_c_.value.resize(op_.state_c.value.shape());
+      carried_c_.value.copy_from(op_.state_c.value);
+    }
+    carrying_ = true;
+  }
+  return out;
 }
 
 }  // namespace soma::layers

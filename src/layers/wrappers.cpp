@@ -44,10 +44,35 @@ void Bidirectional::build_weights(const Shape& in) {
 }
 
 autograd::Variable& Bidirectional::forward(autograd::Tape* tape, autograd::Variable& x, bool training) {
-  autograd::Variable& ahead = (*forward_)(tape, x, training);
-  autograd::Variable& behind = (*backward_)(tape, x, training);
-  autograd::Variable& aligned = forward_->return_sequences() ? reverse_.forward(tape, behind) : behind;
-  return merge_.forward(tape, ahead, aligned, mode_);
+  return *call(tape, x, {}, training)[0];
+}
+
+std::vector<autograd::Variable*> Bidirectional::call(autograd::Tape* tape, autograd::Variable& x,
+                                                     const std::vector<autograd::Variable*>& initial_state,
+                                                     bool training) {
+  const Shape& s = x.value.shape();
+  if (!built()) build(s.without_batch());
+  const auto k = static_cast<size_t>(forward_->state_count());
+  if (!initial_state.empty() && initial_state.size() != 2 * k) {
+    throw ValueError(who() + ": initial_state must hold " + std::to_string(2 * k) +
+                     " tensors (the forward layer's states, then the backward layer's), received " +
+                     std::to_string(initial_state.size()) + ".");
+  }
+  const bool given = !initial_state.empty();
+  const std::vector<autograd::Variable*> ahead_states =
+      given ? std::vector(initial_state.begin(), initial_state.begin() + static_cast<std::ptrdiff_t>(k))
+            : std::vector<autograd::Variable*>{};
+  const std::vector<autograd::Variable*> behind_states =
+      given ? std::vector(initial_state.begin() + static_cast<std::ptrdiff_t>(k), initial_state.end())
+            : std::vector<autograd::Variable*>{};
+  const auto ahead = forward_->call(tape, x, ahead_states, training);
+  const auto behind = backward_->call(tape, x, behind_states, training);
+  autograd::Variable& aligned =
+      forward_->return_sequences() ? reverse_.forward(tape, *behind[0]) : *behind[0];
+  std::vector<autograd::Variable*> outs{&merge_.forward(tape, *ahead[0], aligned, mode_)};
+  outs.insert(outs.end(), ahead.begin() + 1, ahead.end());
+  outs.insert(outs.end(), behind.begin() + 1, behind.end());
+  return outs;
 }
 
 TimeDistributed::TimeDistributed(std::unique_ptr<Layer> layer, TimeDistributedOptions o)

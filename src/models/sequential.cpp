@@ -24,6 +24,12 @@ Sequential& Sequential::add(std::unique_ptr<layers::Layer> layer) {
                        "\" is already in the model. Pass another .name.");
     }
   }
+  if (layer->output_count() != 1) {
+    throw ValueError(who() + ": all layers in a Sequential model should have a single output tensor; " +
+                     layer->type() + " \"" + layer->name() + "\" returns " +
+                     std::to_string(layer->output_count()) +
+                     " (return_state = true). Call the layer itself (call() returns its output and states).");
+  }
   if (!layers_.empty() && !built_ && layer->declared_input_shape()) {
     throw ValueError(who() + ": only the first layer may declare input_shape; " + layer->type() + " \"" +
                      layer->name() + "\" is layer " + std::to_string(layers_.size() + 1) + ".");

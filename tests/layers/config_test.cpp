@@ -117,14 +117,23 @@ std::vector<Case> cases() {
       {"LSTM",
        [] {
          return std::make_unique<LSTM>(RNNOptions{.units = 3,
+                                                  .recurrent_activation = "hard_sigmoid_keras2",
                                                   .unit_forget_bias = false,
                                                   .dropout = 0.1f,
                                                   .recurrent_dropout = 0.2f,
-                                                  .go_backwards = true});
+                                                  .go_backwards = true,
+                                                  .stateful = true,
+                                                  .batch_size = 8});
        },
        Shape{4, 2}},
       {"GRU",
-       [] { return std::make_unique<GRU>(RNNOptions{.units = 2, .use_bias = false, .return_state = true}); },
+       [] {
+         return std::make_unique<GRU>(RNNOptions{.units = 2,
+                                                 .activation = "softsign",
+                                                 .use_bias = false,
+                                                 .return_state = true,
+                                                 .reset_after = false});
+       },
        Shape{3, 2}},
       {"Embedding",
        [] {

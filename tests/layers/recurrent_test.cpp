@@ -34,6 +34,10 @@ TEST(RecurrentLayers, HarnessEveryCellAndMode) {
       check_layer(lstm, {.input = {4, 2}, .output = out, .params = 4 * (2 * 3 + 3 * 3 + 3), .batch = 2});
       L::GRU gru(o);
       check_layer(gru, {.input = {4, 2}, .output = out, .params = 3 * (2 * 3 + 3 * 3 + 2 * 3), .batch = 2});
+      L::RNNOptions before = o;
+      before.reset_after = false;  // Keras 2's GRU: one bias row
+      L::GRU gru2(before);
+      check_layer(gru2, {.input = {4, 2}, .output = out, .params = 3 * (2 * 3 + 3 * 3 + 3), .batch = 2});
     }
   }
   set_seed(51);
@@ -118,6 +122,34 @@ TEST(RecurrentLayers, MaskZeroSkipsPaddingSteps) {
   for (auto* w : gru.trainable_weights()) inputs.push_back(w);
   testing::gradcheck([&](autograd::Tape* t, auto& in) -> autograd::Variable& { return gru(t, *in[0], true); },
                      inputs);
+}
+
+// GRU(reset_after = false) has its own step (two recurrent products, the reset gate on h' before the
+// candidate's): its gradients with input and recurrent dropout and a sequence mask, both directions.
+TEST(RecurrentLayers, GruResetBeforeWithDropoutAndMask) {
+  for (const bool backwards : {false, true}) {
+    SCOPED_TRACE(backwards ? "backwards" : "forwards");
+    set_seed(62);
+    L::GRU gru({.units = 3,
+                .dropout = 0.3f,
+                .recurrent_dropout = 0.4f,
+                .return_sequences = true,
+                .go_backwards = backwards,
+                .reset_after = false});
+    gru.build(Shape{4, 5});
+    EXPECT_EQ(gru.bias()->value.shape(), (Shape{9}));
+    for (auto* w : gru.weights()) w->value.copy_from(testing::random_tensor(w->value.shape()));
+    autograd::Variable x(testing::random_tensor({3, 4, 5}), true);
+    x.mask = Tensor::from_vector<float>({1, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1}, {3, 4});
+    std::vector<autograd::Variable*> inputs{&x};
+    for (auto* w : gru.trainable_weights()) inputs.push_back(w);
+    testing::gradcheck(
+        [&](autograd::Tape* t, auto& in) -> autograd::Variable& {
+          set_seed(63);  // the same dropout masks on every evaluation
+          return gru(t, *in[0], true);
+        },
+        inputs);
+  }
 }
 
 TEST(RecurrentLayers, KerasWeightLayoutAndInitialisers) {
@@ -253,10 +285,11 @@ TEST(RecurrentErrors, WrongRankAndBadOptions) {
   expect_contains(message_of<ShapeError>([&] { lstm(nullptr, wrong, false); }),
                   {"(None, 5, 3)", "(2, 5, 4)"});
   expect_contains(message_of<ValueError>([] { L::GRU({.units = 0}); }), {"units"});
-  expect_contains(message_of<NotImplementedError>([] { L::LSTM({.units = 2, .activation = "softmax"}); }),
-                  {"softmax", "tanh"});
-  expect_contains(message_of<NotImplementedError>([] { L::GRU({.units = 2, .reset_after = false}); }),
-                  {"reset_after"});
+  expect_contains(
+      message_of<ValueError>([] { L::LSTM({.units = 2, .activation = "softmax", .name = "l9"}); }),
+      {"LSTM \"l9\"", "activation must be an element-wise", "\"softmax\""});
+  expect_contains(message_of<ValueError>([] { L::GRU({.units = 2, .recurrent_activation = "softmax"}); }),
+                  {"GRU", "recurrent_activation must be an element-wise", "\"softmax\""});
   expect_contains(message_of<ValueError>([] { L::LSTM({.units = 2, .recurrent_dropout = 1.0f}); }),
                   {"recurrent_dropout", "[0, 1)"});
 }

@@ -37,6 +37,9 @@ class Layer {
   const Shape& input_shape() const { return input_shape_; }
   // Per-sample output shape for a per-sample input shape.
   virtual Shape output_shape(const Shape& input_shape) const = 0;
+  // How many tensors a call returns (a recurrent layer with return_state: its output and final states);
+  // operator() returns the first, and a Sequential takes only layers with one.
+  virtual size_t output_count() const { return 1; }
 
   // Applies the layer to a batch, checking its shape first. `training` switches dropout and the like.
   // With an activity regularizer the output passes through an op that records its penalty.

@@ -1,8 +1,10 @@
 #pragma once
 // keras.layers.SimpleRNN, LSTM and GRU over (batch, steps, features). Weights in Keras' layout and gate
 // order, so they can be exchanged with Keras models: kernel (features, G*units), recurrent_kernel
-// (units, G*units), bias (G*units), for GRU (2, 3*units) (input and recurrent bias, reset_after = true);
+// (units, G*units), bias (G*units), for GRU with reset_after (2, 3*units) (input and recurrent bias);
 // LSTM gates i, f, c, o; GRU gates z, r, h.
+//   L::LSTM lstm({.units = 8, .return_state = true});
+//   auto outs = lstm.call(tape, x, {&h0, &c0}, true);   // {output, h, c}, all on the tape
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,12 +26,17 @@ struct RNNOptions {
   float dropout = 0.0f;
   float recurrent_dropout = 0.0f;
   bool return_sequences = false;
-  // The final states are kept for state_h()/state_c(); a Sequential passes on only the output.
+  // call() returns the final states after the output (h, and c for LSTM). Such a layer has several
+  // outputs, which a Sequential refuses (as Keras does); state_h()/state_c() hold them in any case.
   bool return_state = false;
   bool go_backwards = false;
-  bool reset_after =
-      true;  // GRU: Keras 3's default; false (the Keras 2 / cuDNN-less variant) is not implemented
+  // The final states of sample i become the initial states of sample i in the next call, until
+  // reset_state(); needs the fixed batch_size below.
+  bool stateful = false;
+  bool reset_after = true;  // GRU: Keras 3's default; false: TF 1.x / Keras <= 2.3's (bias (3*units,))
   std::vector<int64_t> input_shape = {};  // (steps, features) of a first layer
+  // The fixed batch size of a stateful layer (Keras: batch_input_shape[0], Input(batch_size=...)).
+  int64_t batch_size = 0;
   std::string name = "";
 };
 using SimpleRNNOptions = RNNOptions;
@@ -49,6 +56,20 @@ class Recurrent : public Layer {
   const Tensor& state_h() const { return op_.state_h.value; }
   const Tensor& state_c() const { return op_.state_c.value; }
   bool return_sequences() const { return options_.return_sequences; }
+  bool return_state() const { return options_.return_state; }
+  bool stateful() const { return options_.stateful; }
+  // 2 for LSTM (h, c), else 1.
+  int64_t state_count() const;
+  size_t output_count() const override { return options_.return_state ? 1 + state_count() : 1; }
+
+  // Keras' layer(x, initial_state=[...], training=...): the initial states (batch, units) each, h then c
+  // for LSTM, or none (zeros, or a stateful layer's carried states); they receive gradients. Returns
+  // {output}, or with return_state {output, h} / {output, h, c}; every tensor takes part in the tape.
+  std::vector<autograd::Variable*> call(autograd::Tape* tape, autograd::Variable& x,
+                                        const std::vector<autograd::Variable*>& initial_state, bool training);
+  // A stateful layer's next call starts from zeros again (Keras 3 reset_state; reset_states is Keras 2's).
+  void reset_state();
+  void reset_states() { reset_state(); }
   // The same layer reading the sequence the other way (Bidirectional's backward half), unbuilt.
   std::unique_ptr<Recurrent> reversed(const std::string& name) const;
 
@@ -58,11 +79,17 @@ class Recurrent : public Layer {
   autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
 
  private:
+  autograd::Variable& run(autograd::Tape* tape, autograd::Variable& x,
+                          const std::vector<autograd::Variable*>& initial_state, bool training);
+
   autograd::CellKind cell_;
   RNNOptions options_;
   autograd::RecurrentParams params_;
   autograd::Variable *kernel_ = nullptr, *recurrent_ = nullptr, *bias_ = nullptr;
   autograd::RecurrentOp op_;
+  // A stateful layer's carried states (batch_size, units); not trained, not saved.
+  autograd::Variable carried_h_, carried_c_;
+  bool carrying_ = false;
 };
 
 class SimpleRNN final : public Recurrent {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "soma/autograd/ops/reshape_op.hpp"
 #include "soma/autograd/ops/sequence_ops.hpp"
@@ -34,6 +35,20 @@ class Bidirectional final : public Layer {
   Shape output_shape(const Shape& input_shape) const override;
   Recurrent& forward_layer() { return *forward_; }
   Recurrent& backward_layer() { return *backward_; }
+  size_t output_count() const override {
+    return forward_->return_state() ? 1 + 2 * static_cast<size_t>(forward_->state_count()) : 1;
+  }
+  // As Recurrent::call, Keras' order: initial_state is the forward half's states then the backward
+  // half's (or none); returns {merged output}, with return_state followed by the forward half's final
+  // states and the backward half's.
+  std::vector<autograd::Variable*> call(autograd::Tape* tape, autograd::Variable& x,
+                                        const std::vector<autograd::Variable*>& initial_state, bool training);
+  // Both halves of a stateful layer start from zeros again.
+  void reset_state() {
+    forward_->reset_state();
+    backward_->reset_state();
+  }
+  void reset_states() { reset_state(); }
 
  protected:
   void build_weights(const Shape& input_shape) override;

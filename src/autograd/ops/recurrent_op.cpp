@@ -4,7 +4,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "kernels/fast_math.hpp"
+#include "autograd/ops/recurrent_activations.hpp"
+#include "autograd/ops/recurrent_buffers.hpp"
 #include "kernels/matmul.hpp"
 #include "soma/core/random.hpp"
 
@@ -12,78 +13,16 @@ namespace soma::autograd {
 
 using activations::Kind;
 
-namespace {
-// p[0..n) = f(p[0..n)), vectorised per activation.
-void activate(Kind k, float* __restrict p, int64_t n) {
-  switch (k) {
-    case Kind::tanh:
-#pragma omp simd
-      for (int64_t i = 0; i < n; ++i) p[i] = kernels::fast_tanh(p[i]);
-      break;
-    case Kind::sigmoid:
-#pragma omp simd
-      for (int64_t i = 0; i < n; ++i) p[i] = kernels::fast_sigmoid(p[i]);
-      break;
-    case Kind::relu:
-#pragma omp simd
-      for (int64_t i = 0; i < n; ++i) p[i] = p[i] > 0.0f ? p[i] : 0.0f;
-      break;
-    default:  // linear; supports_activation excludes the rest
-      break;
-  }
-}
-
-// d[0..n) = f'(x) from the activation's outputs y = f(x).
-void derivative(Kind k, const float* __restrict y, float* __restrict d, int64_t n) {
-  switch (k) {
-    case Kind::tanh:
-#pragma omp simd
-      for (int64_t i = 0; i < n; ++i) d[i] = 1.0f - y[i] * y[i];
-      break;
-    case Kind::sigmoid:
-#pragma omp simd
-      for (int64_t i = 0; i < n; ++i) d[i] = y[i] * (1.0f - y[i]);
-      break;
-    case Kind::relu:
-#pragma omp simd
-      for (int64_t i = 0; i < n; ++i) d[i] = y[i] > 0.0f ? 1.0f : 0.0f;
-      break;
-    default:
-      for (int64_t i = 0; i < n; ++i) d[i] = 1.0f;
-      break;
-  }
-}
-}  // namespace
+using detail::activate;
+using detail::derivative;
 
 int gate_count(CellKind cell) {
   return cell == CellKind::lstm ? 4 : cell == CellKind::gru ? 3 : 1;
 }
 
 bool supports_activation(Kind k) {
-  return k == Kind::tanh || k == Kind::sigmoid || k == Kind::relu || k == Kind::linear;
+  return k != Kind::softmax && k != Kind::log_softmax;
 }
-
-struct RecurrentOp::Buffers {
-  Tensor xt;               // (T, N, F) time-major input, in processing order
-  Tensor xw;               // (T, N, GU) input projections plus input bias
-  Tensor h;                // (T + 1, N, U) hidden states, h[0] = 0
-  Tensor c;                // (T + 1, N, U) LSTM cell states
-  Tensor tc;               // (T, N, U) LSTM activation(c)
-  Tensor deriv;            // (5, U) one row's activation derivatives in backward
-  Tensor gates;            // (T, N, GU) activated gates: LSTM i f g o, GRU z r hh
-  Tensor rec;              // (N, GU) one step's recurrent product
-  Tensor rec_h;            // (T, N, U) GRU: the step's h-part of the recurrent product plus recurrent bias
-  Tensor dxg;              // (T, N, GU) gradient of the input pre-activations
-  Tensor drg;              // (T, N, GU) GRU: gradient of the recurrent pre-activations (else dxg serves)
-  Tensor dh, dc, dh_prev;  // (N, U)
-  Tensor dxt;              // (T, N, F)
-  Tensor steps;            // (T, N) the sequence mask in processing order, 1 = real step
-  Tensor in_mask;          // (N, F) input dropout mask, scaled
-  Tensor rec_mask;         // (N, U) recurrent dropout mask, scaled
-  Tensor hd;               // (T, N, U) the masked h_prev each step multiplied with R
-  Tensor dh_rec;           // (N, U) the recurrent product's share of dh_prev, before its mask
-  Tensor scratch;
-};
 
 namespace {
 void draw_mask(Tensor& mask, const Shape& shape, float rate) {
@@ -106,7 +45,8 @@ RecurrentOp::RecurrentOp(RecurrentOp&&) noexcept = default;
 RecurrentOp& RecurrentOp::operator=(RecurrentOp&&) noexcept = default;
 
 Variable& RecurrentOp::forward(Tape* tape, Variable& x, Variable& kernel, Variable& recurrent, Variable* bias,
-                               const RecurrentParams& p, bool training) {
+                               const RecurrentParams& p, bool training, Variable* initial_h,
+                               Variable* initial_c) {
   const Shape& xs = x.value.shape();
   if (xs.rank() != 3) {
     throw ShapeError("RecurrentOp: expected x (batch, steps, features), received shape " + xs.str() + ".");
@@ -122,8 +62,24 @@ Variable& RecurrentOp::forward(Tape* tape, Variable& x, Variable& kernel, Variab
                      recurrent.value.shape().str() + " do not fit " + std::to_string(f_) + " features.");
   }
   if (t_ < 1) throw ShapeError("RecurrentOp: the sequence has no steps (shape " + xs.str() + ").");
+  if (!supports_activation(p.activation.kind) || !supports_activation(p.recurrent_activation.kind)) {
+    throw ValueError("RecurrentOp: activations must be element-wise, received \"" + p.activation.name +
+                     "\" and \"" + p.recurrent_activation.name + "\".");
+  }
+  if (initial_c && p.cell != CellKind::lstm) {
+    throw ValueError("RecurrentOp: only an LSTM has a cell state; received an initial_c.");
+  }
+  for (const Variable* s0 : {initial_h, initial_c}) {
+    if (s0 && s0->value.shape() != Shape{n_, u_}) {
+      throw ShapeError("RecurrentOp: an initial state must have shape " + Shape{n_, u_}.str() +
+                       ", received " + s0->value.shape().str() + ".");
+    }
+  }
   const int64_t gu = g_ * u_;
   Buffers& b = *b_;
+  gru_before_ = p.cell == CellKind::gru && !p.reset_after;
+  keep_pre_ = !detail::derivative_from_output(p.activation) ||
+              (p.cell != CellKind::simple_rnn && !detail::derivative_from_output(p.recurrent_activation));
 
   input_mask_ = training && p.dropout > 0.0f;
   recurrent_mask_ = training && p.recurrent_dropout > 0.0f;
@@ -159,21 +115,39 @@ Variable& RecurrentOp::forward(Tape* tape, Variable& x, Variable& kernel, Variab
   b.xw.resize(Shape{t_, n_, gu});
   input_mm_->run({.m = t_ * n_, .n = gu, .k = f_, .bias = bias != nullptr}, b.xt.f32(), kernel.value.f32(),
                  bias ? bias->value.f32() : nullptr, b.xw.f32());
-  b.h.resize(Shape{t_ + 1, n_, u_});
-  std::fill_n(b.h.f32(), n_ * u_, 0.0f);
-  if (p.cell == CellKind::lstm) {
-    b.c.resize(Shape{t_ + 1, n_, u_});
-    std::fill_n(b.c.f32(), n_ * u_, 0.0f);
-  }
+  const auto start = [&](Tensor& states, const Variable* s0) {
+    states.resize(Shape{t_ + 1, n_, u_});
+    if (s0) {
+      std::memcpy(states.f32(), s0->value.f32(), n_ * u_ * 4);
+    } else {
+      std::fill_n(states.f32(), n_ * u_, 0.0f);
+    }
+  };
+  start(b.h, initial_h);
+  if (p.cell == CellKind::lstm) start(b.c, initial_c);
   if (p.cell != CellKind::simple_rnn) b.gates.resize(Shape{t_, n_, gu});
+  if (keep_pre_) b.pre.resize(Shape{t_, n_, gu});
   if (p.cell == CellKind::lstm) b.tc.resize(Shape{t_, n_, u_});
-  if (p.cell == CellKind::gru) b.rec_h.resize(Shape{t_, n_, u_});
+  if (p.cell == CellKind::gru && p.reset_after) b.rec_h.resize(Shape{t_, n_, u_});
   b.rec.resize(Shape{n_, gu});
+  if (gru_before_) {
+    // Contiguous copies of R's z, r columns and h columns for the two products of each step.
+    b.r_zr.resize(Shape{u_, 2 * u_});
+    b.r_hh.resize(Shape{u_, u_});
+    b.rhd.resize(Shape{t_, n_, u_});
+    b.cand.resize(Shape{n_, u_});
+    for (int64_t r = 0; r < u_; ++r) {
+      std::memcpy(b.r_zr.f32() + r * 2 * u_, recurrent.value.f32() + r * gu, 2 * u_ * 4);
+      std::memcpy(b.r_hh.f32() + r * u_, recurrent.value.f32() + r * gu + 2 * u_, u_ * 4);
+    }
+  }
 
   x_ = &x;
   kernel_ = &kernel;
   recurrent_ = &recurrent;
   bias_ = bias;
+  h0_ = initial_h;
+  c0_ = p.cell == CellKind::lstm ? initial_c : nullptr;
   for (int64_t s = 0; s < t_; ++s) step_forward(s);
 
   // Outputs: every h in processing order, or the last one.
@@ -200,8 +174,9 @@ Variable& RecurrentOp::forward(Tape* tape, Variable& x, Variable& kernel, Variab
     state_c.value.resize(Shape{n_, u_});
     std::memcpy(state_c.value.f32(), b.c.f32() + t_ * n_ * u_, n_ * u_ * 4);
   }
-  const bool needs =
-      x.requires_grad || kernel.requires_grad || recurrent.requires_grad || (bias && bias->requires_grad);
+  const bool needs = x.requires_grad || kernel.requires_grad || recurrent.requires_grad ||
+                     (bias && bias->requires_grad) || (h0_ && h0_->requires_grad) ||
+                     (c0_ && c0_->requires_grad);
   // One node produces all outputs: it is recorded once, through `out`, and the states point at it too.
   finish_forward(tape, out, needs);
   state_h.requires_grad = state_c.requires_grad = needs;
@@ -225,20 +200,27 @@ void RecurrentOp::step_forward(int64_t s) {
     for (int64_t k = 0; k < n_ * u_; ++k) hd[k] = h_prev[k] * m[k];
     h_used = hd;
   }
+  if (gru_before_) {
+    step_forward_gru_before(s, h_used);
+    return;
+  }
   // rec = h_used . R (+ the GRU's recurrent bias, bias row 1)
   const bool gru_bias = p_.cell == CellKind::gru && bias_ != nullptr;
   step_mm_->run({.m = n_, .n = gu, .k = u_, .bias = gru_bias}, h_used, recurrent_->value.f32(),
                 gru_bias ? bias_->value.f32() + gu : nullptr, rec);
-  const Kind act = p_.activation, ract = p_.recurrent_activation;
+  const auto& act = p_.activation;
+  const auto& ract = p_.recurrent_activation;
   for (int64_t i = 0; i < n_; ++i) {
     const float* __restrict xr = xw + i * gu;
     const float* __restrict rr = rec + i * gu;
     float* __restrict hr = h + i * u_;
     const float* __restrict hp = h_prev + i * u_;
+    float* __restrict pre = keep_pre_ ? b.pre.f32() + (s * n_ + i) * gu : nullptr;
     const int64_t u = u_;
     if (p_.cell == CellKind::simple_rnn) {
 #pragma omp simd
       for (int64_t j = 0; j < u; ++j) hr[j] = xr[j] + rr[j];
+      if (pre) std::copy_n(hr, u, pre);
       activate(act, hr, u);
     } else if (p_.cell == CellKind::lstm) {
       float* __restrict gr = b.gates.f32() + (s * n_ + i) * gu;
@@ -247,6 +229,7 @@ void RecurrentOp::step_forward(int64_t s) {
       float* __restrict tc = b.tc.f32() + (s * n_ + i) * u;
 #pragma omp simd
       for (int64_t k = 0; k < gu; ++k) gr[k] = xr[k] + rr[k];
+      if (pre) std::copy_n(gr, gu, pre);
       activate(ract, gr, 2 * u);  // i, f
       activate(act, gr + 2 * u, u);
       activate(ract, gr + 3 * u, u);
@@ -260,12 +243,14 @@ void RecurrentOp::step_forward(int64_t s) {
       float* __restrict rh = b.rec_h.f32() + (s * n_ + i) * u;
 #pragma omp simd
       for (int64_t k = 0; k < 2 * u; ++k) gr[k] = xr[k] + rr[k];
+      if (pre) std::copy_n(gr, 2 * u, pre);
       activate(ract, gr, 2 * u);  // z, r
 #pragma omp simd
       for (int64_t j = 0; j < u; ++j) {
         rh[j] = rr[2 * u + j];
         gr[2 * u + j] = xr[2 * u + j] + gr[u + j] * rh[j];
       }
+      if (pre) std::copy_n(gr + 2 * u, u, pre + 2 * u);
       activate(act, gr + 2 * u, u);
 #pragma omp simd
       for (int64_t j = 0; j < u; ++j) hr[j] = gr[j] * hp[j] + (1.0f - gr[j]) * gr[2 * u + j];
@@ -283,6 +268,10 @@ void RecurrentOp::step_forward(int64_t s) {
 // Given dh (and dc for LSTM) for step s's outputs, writes the step's pre-activation gradients and
 // leaves dh_prev (and dc) holding the gradients for step s - 1's outputs.
 void RecurrentOp::step_backward(int64_t s, float* dh, float* dc) {
+  if (gru_before_) {
+    step_backward_gru_before(s, dh);
+    return;
+  }
   Buffers& b = *b_;
   const int64_t gu = g_ * u_;
   const float* h_prev = b.h.f32() + s * n_ * u_;
@@ -290,7 +279,8 @@ void RecurrentOp::step_backward(int64_t s, float* dh, float* dc) {
   float* dxg = b.dxg.f32() + s * n_ * gu;
   float* drg = p_.cell == CellKind::gru ? b.drg.f32() + s * n_ * gu : dxg;
   float* dh_prev = b.dh_prev.f32();
-  const Kind act = p_.activation, ract = p_.recurrent_activation;
+  const auto& act = p_.activation;
+  const auto& ract = p_.recurrent_activation;
   const int64_t u = u_;
   float* __restrict d0 = b.deriv.f32();
   float* __restrict d1 = d0 + u;
@@ -308,8 +298,9 @@ void RecurrentOp::step_backward(int64_t s, float* dh, float* dc) {
       std::copy_n(dhr, u, dhp);
       continue;
     }
+    const float* __restrict pre = keep_pre_ ? b.pre.f32() + (s * n_ + i) * gu : nullptr;
     if (p_.cell == CellKind::simple_rnn) {
-      derivative(act, h + i * u, d0, u);
+      derivative(act, h + i * u, pre, d0, u);
 #pragma omp simd
       for (int64_t j = 0; j < u; ++j) dx[j] = dhr[j] * d0[j];
       std::fill_n(dhp, u, 0.0f);
@@ -318,10 +309,11 @@ void RecurrentOp::step_backward(int64_t s, float* dh, float* dc) {
       const float* __restrict cp = b.c.f32() + (s * n_ + i) * u;
       const float* __restrict tc = b.tc.f32() + (s * n_ + i) * u;
       float* __restrict dcr = dc + i * u;
-      derivative(ract, gr, d0, 2 * u);  // i, f -> d0, d1
-      derivative(act, gr + 2 * u, d2, u);
-      derivative(ract, gr + 3 * u, d3, u);
-      derivative(act, tc, d4, u);
+      const float* __restrict cr = b.c.f32() + ((s + 1) * n_ + i) * u;  // tc's input
+      derivative(ract, gr, pre, d0, 2 * u);                             // i, f -> d0, d1
+      derivative(act, gr + 2 * u, pre ? pre + 2 * u : nullptr, d2, u);
+      derivative(ract, gr + 3 * u, pre ? pre + 3 * u : nullptr, d3, u);
+      derivative(act, tc, cr, d4, u);
 #pragma omp simd
       for (int64_t j = 0; j < u; ++j) {
         const float dcell = dcr[j] + dhr[j] * gr[3 * u + j] * d4[j];
@@ -337,8 +329,8 @@ void RecurrentOp::step_backward(int64_t s, float* dh, float* dc) {
       const float* __restrict rh = b.rec_h.f32() + (s * n_ + i) * u;
       const float* __restrict hp = h_prev + i * u;
       float* __restrict dr = drg + i * gu;
-      derivative(ract, gr, d0, 2 * u);  // z, r -> d0, d1
-      derivative(act, gr + 2 * u, d2, u);
+      derivative(ract, gr, pre, d0, 2 * u);  // z, r -> d0, d1
+      derivative(act, gr + 2 * u, pre ? pre + 2 * u : nullptr, d2, u);
 #pragma omp simd
       for (int64_t j = 0; j < u; ++j) {
         const float z = gr[j], r = gr[u + j], hh = gr[2 * u + j];
@@ -375,7 +367,12 @@ void RecurrentOp::backward(Tape& tape) {
   Buffers& b = *b_;
   const int64_t gu = g_ * u_;
   b.dxg.resize(Shape{t_, n_, gu});
-  if (p_.cell == CellKind::gru) b.drg.resize(Shape{t_, n_, gu});
+  if (p_.cell == CellKind::gru) b.drg.resize(Shape{t_, n_, gru_before_ ? 2 * u_ : gu});
+  if (gru_before_) {
+    b.dcand.resize(Shape{t_, n_, u_});
+    b.drh.resize(Shape{n_, u_});
+    b.dh_rec.resize(Shape{n_, u_});
+  }
   b.dh.resize(Shape{n_, u_});
   b.dh_prev.resize(Shape{n_, u_});
   b.deriv.resize(Shape{5, u_});
@@ -407,6 +404,9 @@ void RecurrentOp::backward(Tape& tape) {
     step_backward(s, dh, p_.cell == CellKind::lstm ? b.dc.f32() : nullptr);
     std::swap(b.dh, b.dh_prev);
   }
+  // b.dh (and b.dc) now hold the gradients of the initial states.
+  if (h0_ && h0_->requires_grad) tape.write_grad(*h0_, b.scratch, [&](Tensor& g) { g.copy_from(b.dh); });
+  if (c0_ && c0_->requires_grad) tape.write_grad(*c0_, b.scratch, [&](Tensor& g) { g.copy_from(b.dc); });
   const Tensor& drg = p_.cell == CellKind::gru ? b.drg : b.dxg;
   if (kernel_->requires_grad) {
     tape.write_grad(*kernel_, b.scratch, [&](Tensor& dw) {
@@ -417,6 +417,10 @@ void RecurrentOp::backward(Tape& tape) {
   if (recurrent_->requires_grad) {
     // h[0 .. T) are the h_prev of every step, time-major like drg.
     tape.write_grad(*recurrent_, b.scratch, [&](Tensor& dr) {
+      if (gru_before_) {
+        recurrent_gradient_gru_before(dr.f32());
+        return;
+      }
       dr_mm_->run({.m = u_, .n = gu, .k = t_ * n_, .trans_a = true}, recurrent_mask_ ? b.hd.f32() : b.h.f32(),
                   drg.f32(), nullptr, dr.f32());
     });
@@ -434,7 +438,7 @@ void RecurrentOp::backward(Tape& tape) {
         }
       };
       column_sums(b.dxg.f32(), db.f32());
-      if (p_.cell == CellKind::gru) column_sums(drg.f32(), db.f32() + gu);
+      if (p_.cell == CellKind::gru && !gru_before_) column_sums(drg.f32(), db.f32() + gu);
     });
   }
   if (x_->requires_grad) {
