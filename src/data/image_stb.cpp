@@ -97,8 +97,9 @@ Pixels decode_gif(const std::string& who, const std::string& name, std::string_v
   if (b.size() < 13) fail(who, name, "truncated GIF: " + n(b.size()) + " bytes, shorter than the GIF header");
   const int64_t width = u16(b, 6), height = u16(b, 8);
   check_dimensions(who, name, "GIF", width, height);
-  size_t pos = 13;
-  if (b[10] & 0x80) pos += 3u << ((b[10] & 7) + 1);
+  size_t pos = 13, palette = 0, colours = 0;
+  int transparent = -1;
+  if (b[10] & 0x80) palette = 13, colours = 2u << (b[10] & 7), pos += 3 * colours;
   // Walks the blocks up to the end of the first image's data, which is all stb decodes.
   auto sub_blocks = [&] {
     uint64_t total = 0;
@@ -114,13 +115,17 @@ Pixels decode_gif(const std::string& who, const std::string& name, std::string_v
     if (pos >= b.size()) fail(who, name, "truncated GIF: the file ends before the first image");
     const auto kind = static_cast<uint8_t>(b[pos]);
     if (kind == 0x21) {
+      if (pos + 7 < b.size() && static_cast<uint8_t>(b[pos + 1]) == 0xf9 && b[pos + 2] == 4 &&
+          (b[pos + 3] & 1)) {
+        transparent = static_cast<uint8_t>(b[pos + 6]);
+      }
       pos += 2;
       sub_blocks();
     } else if (kind == 0x2c) {
       if (pos + 11 > b.size()) fail(who, name, "truncated GIF: the file ends inside an image descriptor");
       const auto flags = static_cast<uint8_t>(b[pos + 9]);
       pos += 10;
-      if (flags & 0x80) pos += 3u << ((flags & 7) + 1);
+      if (flags & 0x80) palette = pos, colours = 2u << (flags & 7), pos += 3 * colours;
       ++pos;  // LZW minimum code size
       const uint64_t data = sub_blocks();
       // An LZW code has at least 3 bits and expands to at most 4096 pixels; stb sizes its buffers by
@@ -138,7 +143,17 @@ Pixels decode_gif(const std::string& who, const std::string& name, std::string_v
       fail(who, name, "invalid GIF: unknown block type " + n(kind) + " at byte " + n(pos));
     }
   }
-  return decode_with_stb(who, name, b, "GIF", width, height);
+  Pixels p = decode_with_stb(who, name, b, "GIF", width, height);
+  // stb leaves transparent pixels (0, 0, 0, 0); PIL, and so load_img, keeps their palette colour with
+  // alpha 0, which is what "rgb" shows. stb's opaque pixels all have alpha 255.
+  if (transparent >= 0 && static_cast<size_t>(transparent) < colours && palette + 3 * colours <= b.size() &&
+      p.channels == 4) {
+    const char* rgb = b.data() + palette + 3 * static_cast<size_t>(transparent);
+    for (size_t i = 0; i < p.data.size(); i += 4) {
+      if (p.data[i + 3] == 0) std::memcpy(&p.data[i], rgb, 3);
+    }
+  }
+  return p;
 }
 
 bool looks_like_tga(std::string_view b) {

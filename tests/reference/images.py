@@ -177,8 +177,10 @@ im.paste((9, 8, 7), (3, 0, 30, 2))  # runs for the RLE encoder
 emit_pil("tga_RGB_rle", "tga", pil_bytes(im, "TGA", compression="tga_rle"))
 emit_pil("tga_RGBA_rle", "tga", pil_bytes(random_image("RGBA", 5, 4), "TGA", compression="tga_rle"))
 
-# GIF (first frame, no transparency).
+# GIF (first frame), opaque and with a transparent palette entry.
 emit_pil("gif_P", "gif", pil_bytes(random_image("P", 7, 6), "GIF"))
+im = random_image("P", 8, 5)
+emit_pil("gif_P_transparency", "gif", pil_bytes(im, "GIF", transparency=im.getpixel((3, 2))))
 
 # PGM/PPM: 8-bit by PIL; 16-bit and odd maxval by hand.
 emit_pil("pgm_8", "pnm", pil_bytes(random_image("L", 7, 3), "PPM"))
