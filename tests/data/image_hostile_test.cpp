@@ -49,6 +49,29 @@ std::string tga_header(uint16_t width, uint16_t height, uint8_t type = 2) {
   return s;
 }
 
+// An 8 x 8 grey progressive JPEG with all coefficients zero, coded as a legal successive-approximation
+// scan script: DC first at Al = 10 and its 10 refinements, then the same for AC coefficients 1..n.
+// Each scan codes one symbol with a 1-bit Huffman code ("0", padded with 1s). It decodes to grey 128.
+std::string progressive_jpeg(int ac_coefficients, int* scans) {
+  std::string s = "\xff\xd8";
+  s += std::string("\xff\xdb\x00\x43\x00", 5) + std::string(64, '\x01');         // DQT: all ones
+  s += std::string("\xff\xc2\x00\x0b\x08\x00\x08\x00\x08\x01\x01\x11\x00", 13);  // SOF2 8x8 grey
+  for (char table : {'\x00', '\x10'}) {                                          // DC 0, AC 0
+    s += std::string("\xff\xc4\x00\x14", 4) + table + '\x01' + std::string(15, '\x00') + '\x00';
+  }
+  *scans = 0;
+  auto scan = [&](int ss, int ah, int al) {
+    s += std::string("\xff\xda\x00\x08\x01\x01\x00", 7);
+    s += {static_cast<char>(ss), static_cast<char>(ss), static_cast<char>(ah << 4 | al), '\x7f'};
+    ++*scans;
+  };
+  for (int c = 0; c <= ac_coefficients; ++c) {
+    scan(c, 0, 10);
+    for (int k = 10; k > 0; --k) scan(c, k, k - 1);
+  }
+  return s + "\xff\xd9";
+}
+
 std::string file_of(const std::string& name) {
   for (const auto& c : testing::load_reference_cases("images.txt")) {
     if (c.name != name) continue;
@@ -237,6 +260,18 @@ TEST_F(HostileImages, CorruptDataIsRefused) {
                   {"z.ppm: PPM maxval must be in 1..65535, received 0."});
   expect_contains(decode_error("P6 1 x 255\n000", "h.ppm"), {"h.ppm: invalid PPM header: expected width"});
   expect_contains(decode_error("", "empty.png"), {"decode_image: empty.png: the file is empty."});
+}
+
+TEST_F(HostileImages, ProgressiveJpegScansAreLimited) {
+  int scans = 0;
+  const std::string ok = progressive_jpeg(40, &scans);
+  ASSERT_EQ(scans, 451);
+  const Tensor grey = decode_image(ok, "451.jpg", {.color_mode = "grayscale"});
+  ASSERT_EQ(grey.shape(), (Shape{8, 8, 1}));
+  for (uint8_t v : grey.to_vector<uint8_t>()) ASSERT_EQ(v, 128);
+  const std::string many = progressive_jpeg(63, &scans);
+  ASSERT_EQ(scans, 704);
+  expect_contains(decode_error(many, "704.jpg"), {"704.jpg: invalid JPEG: more than 500 progressive scans."});
 }
 
 TEST_F(HostileImages, OnlyRegularFilesAreRead) {
