@@ -52,8 +52,11 @@ int channels_of(const std::string& who, const std::string& mode) {
 }
 
 void check_target_size(const std::string& who, const std::vector<int64_t>& t) {
-  if (!t.empty() && (t.size() != 2 || t[0] <= 0 || t[1] <= 0 || t[0] > 65536 || t[1] > 65536)) {
-    throw ValueError(who + ": target_size must be {height, width} with positive sizes up to 65536.");
+  if (!t.empty() && (t.size() != 2 || t[0] <= 0 || t[1] <= 0 || t[0] > 65536 || t[1] > 65536 ||
+                     t[0] * t[1] > detail::kMaxPixels)) {
+    throw ValueError(who +
+                     ": target_size must be {height, width} with positive sizes up to 65536 and at most " +
+                     std::to_string(detail::kMaxPixels) + " pixels.");
   }
 }
 

@@ -101,6 +101,10 @@ TEST_F(Images, Errors) {
                   }),
                   {"target_size"});
   expect_contains(message_of<ValueError>([&] {
+                    load_image(path("text.png"), {.target_size = {65536, 65536}});
+                  }),
+                  {"target_size", "at most 178956970 pixels"});
+  expect_contains(message_of<ValueError>([&] {
                     save_image(path("x.png"), Tensor::zeros({2, 2, 3}));
                   }),
                   {"uint8"});
