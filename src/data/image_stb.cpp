@@ -2,6 +2,16 @@
 // aborts on some zero-sized headers, allocates whatever a header claims and silently fills missing data
 // with zeros. So each header is read here first, and the file must hold every byte (BMP, uncompressed
 // TGA), every RLE packet (TGA) or every sub-block of the first frame (GIF) before stb sees it.
+// stb_image is compiled here, static, with only the three readers used: PNG, JPEG, PSD, HDR and PIC
+// code is not even in the binary, and the fuzz build instruments stb too (Debian's libstb is not).
+#define STB_IMAGE_IMPLEMENTATION
+#define STB_IMAGE_STATIC
+#define STBI_ONLY_BMP
+#define STBI_ONLY_GIF
+#define STBI_ONLY_TGA
+#define STBI_NO_STDIO
+#define STBI_NO_LINEAR
+#define STBI_NO_HDR
 #include <stb_image.h>
 
 #include <cstring>
