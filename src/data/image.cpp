@@ -92,6 +92,12 @@ std::string first_bytes(std::string_view b) {
 
 Pixels decode(const std::string& who, const std::string& name, std::string_view b) {
   if (b.empty()) detail::fail(who, name, "the file is empty");
+  // Also keeps the length within stb's int.
+  if (b.size() > kMaxFileBytes) {
+    detail::fail(who, name,
+                 std::to_string(b.size()) + " bytes is more than any image soma reads (" +
+                     std::to_string(kMaxFileBytes) + ")");
+  }
   if (b.starts_with("\x89PNG\r\n\x1a\n")) return detail::decode_png(who, name, b);
   if (b.starts_with("\xff\xd8\xff")) return detail::decode_jpeg(who, name, b);
   if (b.starts_with("GIF87a") || b.starts_with("GIF89a")) return detail::decode_gif(who, name, b);

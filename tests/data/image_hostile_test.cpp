@@ -282,6 +282,11 @@ TEST_F(HostileImages, OnlyRegularFilesAreRead) {
                   {"load_image: cannot open ", "missing.png: no such file."});
   expect_contains(message_of<IOError>([&] { load_image(write("empty.jpg", "")); }),
                   {"empty.jpg: the file is empty."});
+  // A sparse file just over 1 GiB takes no disk space and is refused before it is read.
+  const std::string big = write("big.png", "\x89PNG\r\n\x1a\n");
+  fs::resize_file(big, (uint64_t{1} << 30) + 1);
+  expect_contains(message_of<IOError>([&] { load_image(big); }),
+                  {"big.png is 1073741825 bytes, larger than any image soma reads (1073741824)."});
 }
 
 }  // namespace
