@@ -19,8 +19,7 @@ namespace {
 bool is_image_file(const fs::path& p) {
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  static const char* kinds[] = {".png", ".jpg", ".jpeg", ".bmp", ".gif",
-                                ".tga", ".pgm", ".ppm",  ".pnm", ".psd"};
+  static const char* kinds[] = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".pgm", ".ppm", ".pnm"};
   return std::any_of(std::begin(kinds), std::end(kinds), [&](const char* k) { return ext == k; });
 }
 

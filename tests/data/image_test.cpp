@@ -52,6 +52,29 @@ TEST_F(Images, PngRoundTripIsExact) {
   EXPECT_EQ(rgba.data<uint8_t>()[3], 255) << "opaque alpha added";
 }
 
+TEST_F(Images, PngRoundTripsOfGreyAndRgbaThroughLibpng) {
+  Tensor grey = Tensor::empty({3, 5, 1}, DType::uint8), rgba = Tensor::empty({4, 3, 4}, DType::uint8);
+  for (int64_t i = 0; i < grey.numel(); ++i) grey.data<uint8_t>()[i] = static_cast<uint8_t>(i * 17);
+  for (int64_t i = 0; i < rgba.numel(); ++i) rgba.data<uint8_t>()[i] = static_cast<uint8_t>(255 - i * 5);
+  save_image(path("g.png"), grey);
+  save_image(path("c.png"), rgba);
+  EXPECT_EQ(load_image(path("g.png"), {.color_mode = "grayscale"}).to_vector<uint8_t>(),
+            grey.to_vector<uint8_t>());
+  EXPECT_EQ(load_image(path("c.png"), {.color_mode = "rgba"}).to_vector<uint8_t>(),
+            rgba.to_vector<uint8_t>());
+  std::ifstream f(path("g.png"), std::ios::binary);
+  std::string head(8, '\0');
+  f.read(head.data(), 8);
+  EXPECT_EQ(head, "\x89PNG\r\n\x1a\n");
+  EXPECT_FALSE(fs::exists(path("g.png.tmp"))) << "written atomically";
+  expect_contains(message_of<ValueError>([&] {
+                    save_image(path("e.png"), Tensor::zeros({0, 4, 3}, DType::uint8));
+                  }),
+                  {"save_image: a PNG needs a height and width in 1..2^31-1, received (0, 4, 3)."});
+  expect_contains(message_of<IOError>([&] { save_image(path("missing/x.png"), grey); }),
+                  {"save_image", "missing"});
+}
+
 TEST_F(Images, GrayscaleAndResize) {
   Tensor img = Tensor::full({4, 4, 3}, 0.0f).astype(DType::uint8);
   for (int64_t i = 0; i < 16; ++i) img.data<uint8_t>()[i * 3] = 255;  // pure red
@@ -68,13 +91,19 @@ TEST_F(Images, GrayscaleAndResize) {
 TEST_F(Images, Errors) {
   expect_contains(message_of<IOError>([&] { load_image(path("none.png")); }), {"load_image", "none.png"});
   std::ofstream(path("text.png")) << "not an image";
-  expect_contains(message_of<IOError>([&] { load_image(path("text.png")); }), {"text.png", "as an image"});
+  expect_contains(message_of<IOError>([&] { load_image(path("text.png")); }),
+                  {"load_image: ", "text.png: not a PNG, JPEG, BMP, GIF, TGA or binary PGM/PPM image",
+                   "it starts with 6e 6f 74 20"});
   expect_contains(message_of<ValueError>([&] { load_image(path("text.png"), {.color_mode = "cmyk"}); }),
                   {"color_mode", "cmyk"});
   expect_contains(message_of<ValueError>([&] {
                     load_image(path("text.png"), {.target_size = {0, 3}});
                   }),
                   {"target_size"});
+  expect_contains(message_of<ValueError>([&] {
+                    load_image(path("text.png"), {.target_size = {65536, 65536}});
+                  }),
+                  {"target_size", "at most 178956970 pixels"});
   expect_contains(message_of<ValueError>([&] {
                     save_image(path("x.png"), Tensor::zeros({2, 2, 3}));
                   }),

@@ -243,6 +243,35 @@ TEST_F(Cli, TrainsOnAnImageDirectory) {
       << "dark is class 1 (sorted names): " << p.output;
 }
 
+TEST_F(Cli, TrainStopsWithAMessageOnAHostileImage) {
+  // A 54-byte BMP header of width 0 (stb_image once aborted the whole process on it) among good images.
+  for (const char* cls : {"a", "b"}) {
+    std::filesystem::create_directories(path(std::string("pics/") + cls));
+    data::save_image(path("pics/" + std::string(cls) + "/0.png"), Tensor::zeros({8, 8, 1}, DType::uint8));
+  }
+  std::string bmp = "BM";
+  for (uint32_t v : {54u, 0u, 54u, 40u, 0u, 4u}) bmp.append(reinterpret_cast<const char*>(&v), 4);
+  bmp += std::string("\x01\x00\x18\x00", 4) + std::string(24, '\0');
+  ASSERT_EQ(bmp.size(), 54u);
+  std::ofstream(path("pics/b/bad.bmp"), std::ios::binary) << bmp;
+  std::ofstream(path("pics.json")) << R"({
+    "model": {"layers": [
+      {"class_name": "Flatten", "config": {"input_shape": [8, 8, 1]}},
+      {"class_name": "Dense", "config": {"units": 2, "activation": "softmax"}}]},
+    "compile": {"optimizer": "adam", "loss": "categorical_crossentropy"},
+    "data": {"directory": ")" + path("pics") +
+                                          R"("},
+    "fit": {"batch_size": 2, "epochs": 1}
+  })";
+  const CliRun r = soma_cli("train " + path("pics.json") + " -o " + path("pics.soma") + " --verbose 0");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find(
+                "bad.bmp: BMP header gives 0 x 4 pixels; an image needs a width and height of at least 1."),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(path("pics.soma")));
+}
+
 TEST_F(Cli, ErrorsAreMessagesWithExitCodes) {
   CliRun r = soma_cli("summary " + path("missing.soma"));
   EXPECT_EQ(r.code, 1);

@@ -22,8 +22,7 @@ bool is_idx(const std::string& path) {
 }
 
 bool is_image(const std::string& path) {
-  static const char* kinds[] = {".png", ".jpg", ".jpeg", ".bmp", ".gif",
-                                ".tga", ".pgm", ".ppm",  ".pnm", ".psd"};
+  static const char* kinds[] = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".pgm", ".ppm", ".pnm"};
   const std::string ext = lower_extension(path);
   return std::any_of(std::begin(kinds), std::end(kinds), [&](const char* k) { return ext == k; });
 }
