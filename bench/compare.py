@@ -3,6 +3,9 @@ PyTorch (1 and 2 threads) alternately, REPS times, each run in a fresh process o
 prints the medians and the soma/PyTorch ratios. PyTorch is credited with its faster thread setting.
 
 Usage: /usr/bin/python3 bench/compare.py [--reps N] [--workloads mlp,small,binary,cnn,lstm] [--soma-flags "..."]
+                                       [--no-bf16] [--before PATH/TO/OLD/bench_workload]
+--before runs a second soma build (e.g. main before a change, built with the bench preset in a git worktree)
+in the same alternation, so a change on a hot path reports its ratios before and after from one run.
 """
 import argparse
 import json
@@ -31,12 +34,17 @@ def main():
     ap.add_argument("--workloads", default="mlp,small,binary,cnn,lstm")
     ap.add_argument("--soma-flags", default="", help="extra flags for bench_workload, e.g. --bf16")
     ap.add_argument("--json", default=os.path.join(ROOT, "build", "bench", "results.json"))
+    ap.add_argument("--no-bf16", action="store_true", help="skip the mixed_bfloat16 runs")
+    ap.add_argument("--before", default="", help="an older bench_workload binary to run alongside")
     args = ap.parse_args()
 
-    impls = {"soma": lambda w: [SOMA, "--workload", w] + args.soma_flags.split(),
-             "soma_bf16": lambda w: [SOMA, "--workload", w, "--bf16"] + args.soma_flags.split(),
-             "torch1": lambda w: TORCH + [w, "1"],
-             "torch2": lambda w: TORCH + [w, "2"]}
+    impls = {"soma": lambda w: [SOMA, "--workload", w] + args.soma_flags.split()}
+    if not args.no_bf16:
+        impls["soma_bf16"] = lambda w: [SOMA, "--workload", w, "--bf16"] + args.soma_flags.split()
+    if args.before:
+        impls["soma_before"] = lambda w: [args.before, "--workload", w] + args.soma_flags.split()
+    impls["torch1"] = lambda w: TORCH + [w, "1"]
+    impls["torch2"] = lambda w: TORCH + [w, "2"]
     results = {}
     for rep in range(args.reps):
         for w in args.workloads.split(","):
@@ -54,8 +62,8 @@ def main():
     lines = []
     for w, m in med.items():
         best = max(("torch1", "torch2"), key=lambda t: m[t]["train_sps"])
-        for soma in ("soma", "soma_bf16"):
-            label = w if soma == "soma" else w + "_bf16"
+        for soma in [i for i in ("soma", "soma_bf16", "soma_before") if i in m]:
+            label = w if soma == "soma" else w + soma[4:]
             s, t = m[soma], m[best]
             tr, ir = s["train_sps"] / t["train_sps"], s["infer_sps"] / t["infer_sps"]
             mr = s["peak_rss_mb"] / t["peak_rss_mb"]

@@ -73,6 +73,32 @@ void SparseCategoricalCrossentropy::check_targets(const Shape& pred, const Tenso
                      pred.str() + ", received " + y_true.shape().str() +
                      "; for one-hot targets use categorical_crossentropy.");
   }
+  // Float labels must be whole class indices: casting 2.7, NaN or 1e30 to an integer truncates or is
+  // undefined behaviour. Checked once per data set (fit/evaluate call this on all of y).
+  const int64_t classes = pred[-1];
+  auto bad = [&](int64_t i, const std::string& value, const char* why) {
+    throw ValueError(name() + ": label " + value + " of sample " + std::to_string(i) + " is " + why +
+                     "; expected integer class indices in [0, " + std::to_string(classes) + ").");
+  };
+  if (y_true.dtype() == DType::float32) {
+    const float* p = y_true.f32();
+    for (int64_t i = 0; i < y_true.numel(); ++i) {
+      const float v = p[i];
+      if (!std::isfinite(v) || v != std::floor(v)) bad(i, std::to_string(v), "not an integer");
+      if (v < 0.0f || v >= static_cast<float>(classes)) bad(i, std::to_string(v), "outside the classes");
+    }
+  } else if (y_true.dtype() == DType::int64) {
+    const int64_t* p = y_true.data<int64_t>();
+    for (int64_t i = 0; i < y_true.numel(); ++i)
+      if (p[i] < 0 || p[i] >= classes) bad(i, std::to_string(p[i]), "outside the classes");
+  } else if (y_true.dtype() == DType::uint8) {
+    const uint8_t* p = y_true.data<uint8_t>();
+    for (int64_t i = 0; i < y_true.numel(); ++i)
+      if (p[i] >= classes) bad(i, std::to_string(p[i]), "outside the classes");
+  } else {
+    throw ValueError(name() + ": labels must be int64, uint8 or float32 class indices, received " +
+                     dtype_name(y_true.dtype()) + ".");
+  }
 }
 
 double SparseCategoricalCrossentropy::evaluate(const Tensor& input, bool logits, const Tensor& y_true,

@@ -1,5 +1,6 @@
 #pragma once
 // Walking a data set in batches, shared by fit, evaluate and predict.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -14,14 +15,19 @@ inline void check_batch_size(int64_t batch_size, const std::string& who) {
   }
 }
 
+// Written so that no sum can overflow, whatever batch_size (up to INT64_MAX) the caller passed.
 inline int64_t batch_count(int64_t n, int64_t batch_size) {
-  return (n + batch_size - 1) / batch_size;
+  return n / batch_size + (n % batch_size != 0);
 }
 
 // Calls fn(begin, end) for consecutive batches of [0, n); the last one may be smaller.
 template <class Fn>
 void for_each_batch(int64_t n, int64_t batch_size, Fn&& fn) {
-  for (int64_t begin = 0; begin < n; begin += batch_size) fn(begin, std::min(n, begin + batch_size));
+  for (int64_t begin = 0; begin < n;) {
+    const int64_t end = begin + std::min(batch_size, n - begin);
+    fn(begin, end);
+    begin = end;
+  }
 }
 
 }  // namespace soma::models

@@ -32,19 +32,28 @@ bool all_finite(const float* p, int64_t n) {
   return probe == 0.0f;
 }
 
-// NaN or inf in a batch would poison every weight at the first step; say which sample holds it instead.
-// Checked batch by batch, on the rows just gathered (hot in cache), before the step that would use them.
-void check_finite_rows(const Tensor& batch, std::span<const int64_t> rows, const std::string& who,
-                       const char* what) {
+// NaN or inf in a batch would poison every weight at the first step (and relu would turn it into
+// plausible-looking zeros in predict); say which sample holds it instead. Checked batch by batch, on the
+// rows just gathered (hot in cache). `sample(i)` is the data set index of the batch's row i.
+template <class SampleOf>
+void check_finite_batch(const Tensor& batch, SampleOf sample, const std::string& who, const char* what,
+                        const char* consequence) {
   if (batch.dtype() != DType::float32) return;
   const float* p = batch.f32();
   if (all_finite(p, batch.numel())) return;
   int64_t i = 0;
   while (std::isfinite(p[i])) ++i;
   const int64_t per_sample = std::max<int64_t>(1, batch.shape().sample_size());
-  throw ValueError(who + ": fit() " + what + " holds a non-finite value (" + std::to_string(p[i]) +
-                   ") in sample " + std::to_string(rows[static_cast<size_t>(i / per_sample)]) +
-                   "; clean or impute the data first. The weights are those of the step before.");
+  throw ValueError(who + ": " + what + " holds a non-finite value (" + std::to_string(p[i]) +
+                   ") in sample " + std::to_string(sample(i / per_sample)) + "; clean or impute the data first." +
+                   consequence);
+}
+
+void check_finite_rows(const Tensor& batch, std::span<const int64_t> rows, const std::string& who,
+                       const char* what) {
+  check_finite_batch(
+      batch, [&](int64_t r) { return rows[static_cast<size_t>(r)]; }, who, what,
+      " The weights are those of the step before.");
 }
 
 // Asks the CPU to start loading the rows the next step will gather while this step computes: the rows
@@ -98,11 +107,12 @@ void Sequential::check_data(const Tensor& x, const Tensor& y, const char* fn) {
 }
 
 void Sequential::run_inference(const Tensor& x, const Tensor* y, const Tensor* sample_weight,
-                               int64_t batch_size, Progbar* bar, std::span<NamedValue> logs,
-                               Tensor* predictions) {
+                               int64_t batch_size, Progbar* bar, std::span<NamedValue> logs, Tensor* predictions,
+                               const char* caller) {
   Trainer& t = *trainer_;
   const kernels::DenormalsOff denormals;
   const int64_t n = x.dim(0);
+  const std::string model_who = who();
   double loss_sum = 0.0, penalty = 0.0;  // the weight penalties are part of the loss, as in Keras
   if (y)
     for (const auto& layer : layers_) penalty += layer->regularization_penalty();
@@ -112,6 +122,8 @@ void Sequential::run_inference(const Tensor& x, const Tensor* y, const Tensor* s
   models::for_each_batch(n, batch_size, [&](int64_t begin, int64_t end) {
     // A view of the caller's rows: inference needs no copy of the batch.
     t.infer_input.value = x.rows(begin, end);
+    check_finite_batch(
+        t.infer_input.value, [&](int64_t r) { return begin + r; }, model_who, caller, "");
     autograd::Variable& out = forward(nullptr, t.infer_input, false);
     if (predictions) {
       std::copy_n(out.value.f32(), out.value.numel(),
@@ -231,8 +243,8 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
       x.take_rows_into(rows, t.input.value);
       targets_all.take_rows_into(rows, t.targets);
       if (weighted) weights.take_rows_into(rows, t.weights);
-      check_finite_rows(t.input.value, rows, model_who, "x");
-      check_finite_rows(t.targets, rows, model_who, "y");
+      check_finite_rows(t.input.value, rows, model_who, "fit() x");
+      check_finite_rows(t.targets, rows, model_who, "fit() y");
       if (end < n) {
         const std::span<const int64_t> next(t.order.data() + end,
                                             static_cast<size_t>(std::min(n, end + o.batch_size) - end));
@@ -280,7 +292,7 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y, FitOptions o) {
     if (nan_seen) break;
     if (validate) {
       run_inference(x_val, &y_val, val_weights.defined() ? &val_weights : nullptr, o.batch_size, nullptr,
-                    logs.subspan(train_logs), nullptr);
+                    logs.subspan(train_logs), nullptr, "fit() validation x");
     }
     bar.update(steps, logs, true);
     history.epoch.push_back(epoch);
@@ -307,7 +319,7 @@ std::map<std::string, double> Sequential::evaluate(const Tensor& x_in, const Ten
   std::ostream& out = stream(o.out);
   Progbar bar(models::batch_count(x.dim(0), o.batch_size), o.verbose, out, Progbar::is_terminal(out));
   run_inference(x, &y, weights.defined() ? &weights : nullptr, o.batch_size, o.verbose ? &bar : nullptr, logs,
-                nullptr);
+                nullptr, "evaluate() x");
   if (o.verbose) bar.update(models::batch_count(x.dim(0), o.batch_size), logs, true);
   return {logs.begin(), logs.end()};
 }
@@ -320,7 +332,7 @@ Tensor Sequential::predict(const Tensor& x_in, PredictOptions o) {
   std::ostream& out = stream(o.out);
   const int64_t steps = models::batch_count(x.dim(0), o.batch_size);
   Progbar bar(steps, o.verbose, out, Progbar::is_terminal(out));
-  run_inference(x, nullptr, nullptr, o.batch_size, o.verbose ? &bar : nullptr, {}, &predictions);
+  run_inference(x, nullptr, nullptr, o.batch_size, o.verbose ? &bar : nullptr, {}, &predictions, "predict() x");
   if (o.verbose) bar.update(steps, {}, true);
   return predictions;
 }

@@ -70,6 +70,7 @@ TEST_F(WeightsFile, EveryDamageIsAnIOError) {
   const std::string bytes = read(good);
   const std::string bad = path("bad.soma");
   Sequential b = mlp();
+  const std::vector<Tensor> b_before = b.get_weights();
   expect_contains(message_of<IOError>([&] { b.load_weights(path("missing.soma")); }), {"cannot open"});
   write(bad, "PK\x03\x04 a zip file, not weights");
   expect_contains(message_of<IOError>([&] { b.load_weights(bad); }), {bad, "not a soma weights file"});
@@ -89,10 +90,13 @@ TEST_F(WeightsFile, EveryDamageIsAnIOError) {
     write(bad, flipped);
     (void)message_of<IOError>([&] { b.load_weights(bad); });
   }
-  // The failed loads changed nothing.
-  const Tensor x = Tensor::full({2, 5}, 0.3f);
-  Sequential fresh = mlp();
-  EXPECT_NO_THROW(fresh.load_weights(good));
+  // The failed loads changed nothing: b has the weights it had, and the good file still loads.
+  const std::vector<Tensor> b_after = b.get_weights();
+  ASSERT_EQ(b_after.size(), b_before.size());
+  for (size_t i = 0; i < b_after.size(); ++i)
+    EXPECT_EQ(b_after[i].to_vector<float>(), b_before[i].to_vector<float>()) << "weight " << i;
+  EXPECT_NO_THROW(b.load_weights(good));
+  EXPECT_EQ(b.get_weights()[0].to_vector<float>(), a.get_weights()[0].to_vector<float>());
 }
 
 TEST_F(WeightsFile, AnotherArchitectureIsRefused) {

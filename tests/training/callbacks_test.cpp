@@ -40,14 +40,17 @@ std::pair<Tensor, Tensor> line(int64_t n) {
   return {x, y};
 }
 
-// A callback that replays a scripted val_loss, so the stopping rules can be checked exactly.
+// A callback that replays a scripted value of one log (val_loss by default), so the stopping rules can be
+// checked exactly.
 struct Scripted final : C::Callback {
   std::vector<double> values;
   C::Callback* inner;
-  explicit Scripted(std::vector<double> v, C::Callback* c) : values(std::move(v)), inner(c) {}
+  std::string key;
+  Scripted(std::vector<double> v, C::Callback* c, std::string k = "val_loss")
+      : values(std::move(v)), inner(c), key(std::move(k)) {}
   void on_train_begin(Sequential& m) override { inner->on_train_begin(m); }
   void on_epoch_end(Sequential& m, int epoch, const C::Logs&) override {
-    inner->on_epoch_end(m, epoch, {{"val_loss", values[static_cast<size_t>(epoch)]}});
+    inner->on_epoch_end(m, epoch, {{key, values[static_cast<size_t>(epoch)]}});
   }
 };
 
@@ -85,8 +88,13 @@ TEST(EarlyStopping, MinDeltaModeAndRealMonitoring) {
   // "auto" maximises accuracies.
   auto acc =
       std::make_shared<C::EarlyStopping>(C::EarlyStoppingOptions{.monitor = "val_accuracy", .patience = 0});
-  auto acc_script = std::make_shared<Scripted>(std::vector<double>{0.5, 0.6, 0.55}, acc.get());
-  (void)acc_script;
+  // Best 0.6 at epoch 1; 0.55 is no improvement when maximising, so patience 0 stops after epoch 2 (a
+  // minimising rule would have stopped after epoch 1, where 0.6 > 0.5).
+  auto acc_script = std::make_shared<Scripted>(std::vector<double>{0.5, 0.6, 0.55, 0.9}, acc.get(), "val_accuracy");
+  const History acc_history =
+      m.fit(x, y, {.batch_size = 8, .epochs = 4, .verbose = 0, .callbacks = {acc_script}});
+  EXPECT_EQ(acc->stopped_epoch(), 2);
+  EXPECT_EQ(acc_history.epoch.size(), 3u);
   test::expect_contains(test::message_of<ValueError>([] { C::EarlyStopping({.mode = "largest"}); }),
                         {"mode"});
   // With the real logs: val_loss exists when there is validation data; training on a line converges.

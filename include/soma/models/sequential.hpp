@@ -95,9 +95,10 @@ class Sequential {
   void make_metrics();
   // Runs x through the model in batches without a tape. With y, writes the mean loss (weighted by
   // sample_weight, an (n,) float32 tensor, when non-null) and each metric into logs[0..] (names untouched);
-  // with `predictions`, copies the outputs there.
+  // with `predictions`, copies the outputs there. A non-finite value in x is a ValueError that names the
+  // sample and `caller` ("predict() x").
   void run_inference(const Tensor& x, const Tensor* y, const Tensor* sample_weight, int64_t batch_size,
-                     Progbar* bar, std::span<NamedValue> logs, Tensor* predictions);
+                     Progbar* bar, std::span<NamedValue> logs, Tensor* predictions, const char* caller);
   autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training);
   std::string who() const;
 
