@@ -74,6 +74,22 @@ Config TimeDistributed::get_config() const {
   return c;
 }
 
+Config ReLU::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config LeakyReLU::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config PReLU::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config ELU::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config Softmax::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+
 Config ActivityRegularization::get_config() const {
   return soma::detail::options_config(options_, name());
 }
@@ -155,6 +171,11 @@ Registry& registry() {
     f["SpatialDropout2D"] = plain<SpatialDropout2D, SpatialDropoutOptions>("SpatialDropout2D");
     f["GaussianNoise"] = plain<GaussianNoise, GaussianNoiseOptions>("GaussianNoise");
     f["GaussianDropout"] = plain<GaussianDropout, GaussianDropoutOptions>("GaussianDropout");
+    f["ReLU"] = plain<ReLU, ReLUOptions>("ReLU");
+    f["LeakyReLU"] = plain<LeakyReLU, LeakyReLUOptions>("LeakyReLU");
+    f["PReLU"] = plain<PReLU, PReLUOptions>("PReLU");
+    f["ELU"] = plain<ELU, ELUOptions>("ELU");
+    f["Softmax"] = plain<Softmax, SoftmaxOptions>("Softmax");
     f["Bidirectional"] = [](const Config& c) {
       std::unique_ptr<Layer> inner = deserialize(inner_spec(c, "Bidirectional"));
       auto* rnn = dynamic_cast<Recurrent*>(inner.get());

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "soma/constraints.hpp"
+#include "soma/layers/activation_layers.hpp"
 #include "soma/layers/convolutional.hpp"
 #include "soma/layers/core_layers.hpp"
 #include "soma/layers/dense.hpp"
@@ -55,6 +56,24 @@ std::vector<Case> cases() {
        Shape{7}},
       {"Activation", [] { return std::make_unique<Activation>(ActivationOptions{.activation = "sigmoid"}); },
        Shape{3}},
+      {"ReLU",
+       [] {
+         return std::make_unique<ReLU>(
+             ReLUOptions{.max_value = 4.5f, .negative_slope = 0.1f, .threshold = 0.25f, .input_shape = {3}});
+       },
+       Shape{3}},
+      {"LeakyReLU", [] { return std::make_unique<LeakyReLU>(LeakyReLUOptions{.negative_slope = 0.05f}); },
+       Shape{3}},
+      {"PReLU",
+       [=] {
+         return std::make_unique<PReLU>(PReLUOptions{.alpha_initializer = initializers::Constant(0.25f),
+                                                     .alpha_regularizer = reg,
+                                                     .alpha_constraint = "non_neg",
+                                                     .shared_axes = {1, 2}});
+       },
+       Shape{4, 5, 6}},
+      {"ELU", [] { return std::make_unique<ELU>(ELUOptions{.alpha = 0.5f, .name = "elu_custom"}); }, Shape{3}},
+      {"Softmax", [] { return std::make_unique<Softmax>(SoftmaxOptions{.axis = 1}); }, Shape{4, 5}},
       {"Flatten",
        [] {
          return std::make_unique<Flatten>(FlattenOptions{.input_shape = {2, 3}});
@@ -188,6 +207,11 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
   for (const Case& c : cases()) covered.insert(c.label);
   for (const char* name : {"Dense",
                            "Activation",
+                           "ReLU",
+                           "LeakyReLU",
+                           "PReLU",
+                           "ELU",
+                           "Softmax",
                            "Flatten",
                            "Reshape",
                            "Dropout",
@@ -233,6 +257,18 @@ TEST(LayerConfig, AutomaticNamesSkipNamesTakenExplicitly) {
       deserialize(Config{{"class_name", "GaussianDropout"}, {"config", {{"rate", 0.1}, {"name", taken2}}}});
   EXPECT_EQ(a->name(), taken1);
   EXPECT_EQ(GaussianDropout(0.1f).name(), "gaussian_dropout_" + std::to_string(k + 3));
+}
+
+TEST(LayerConfig, ReLUMaxValueNoneIsNull) {
+  const Config spec = serialize(ReLU());
+  EXPECT_TRUE(spec["config"]["max_value"].is_null());
+  EXPECT_TRUE(serialize(*deserialize(spec))["config"]["max_value"].is_null());
+  auto six = deserialize(Config{{"class_name", "ReLU"}, {"config", {{"max_value", 6}}}});
+  EXPECT_EQ(six->get_config()["max_value"], 6.0f);
+  expect_contains(message_of<ValueError>([] {
+                    deserialize(Config{{"class_name", "ReLU"}, {"config", {{"max_value", "six"}}}});
+                  }),
+                  {"ReLU config", "\"max_value\"", "wrong type"});
 }
 
 TEST(LayerConfig, MissingArgumentsTakeTheirDefaults) {

@@ -41,6 +41,7 @@ Variable& ActivationOp::forward(Tape* tape, Variable& x, const activations::Acti
   x_ = &x;
   act_ = act;
   out.value.resize(s);
+  out.mask = x.mask;  // the activations keep the steps, so a sequence mask still applies
   if (row_wise(act.kind)) {
     const kernels::SoftmaxSpec spec{outer_, axis_extent_, inner_, act.kind == Kind::log_softmax};
     if (spec.numel() > 0) softmax_->forward(spec, x.value.f32(), out.value.f32());
