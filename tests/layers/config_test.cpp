@@ -92,6 +92,7 @@ std::vector<Case> cases() {
                            .kernel_size = {3, 2},
                            .strides = {2, 1},
                            .padding = "same",
+                           .data_format = "channels_first",
                            .dilation_rate = {1},
                            .activation = "relu",
                            .kernel_initializer = "lecun_uniform",
@@ -102,13 +103,17 @@ std::vector<Case> cases() {
       {"Conv1D",
        [] {
          return std::make_unique<Conv1D>(
-             Conv1DOptions{.filters = 4, .kernel_size = {3}, .padding = "same", .dilation_rate = {2}});
+             Conv1DOptions{.filters = 4,
+                           .kernel_size = {3},
+                           .padding = "same",
+                           .data_format = "channels_first",
+                           .dilation_rate = {2}});
        },
        Shape{9, 2}},
       {"MaxPooling2D",
        [] {
          return std::make_unique<MaxPooling2D>(
-             Pooling2DOptions{.pool_size = {3}, .strides = {1, 2}, .padding = "same"});
+             Pooling2DOptions{.pool_size = {3}, .strides = {1, 2}, .padding = "same", .data_format = "channels_first"});
        },
        Shape{6, 6, 2}},
       {"AveragePooling2D",
@@ -119,8 +124,25 @@ std::vector<Case> cases() {
       {"MaxPooling1D",
        [] { return std::make_unique<MaxPooling1D>(Pooling1DOptions{.pool_size = {3}, .padding = "same"}); },
        Shape{7, 2}},
-      {"GlobalAveragePooling2D", [] { return std::make_unique<GlobalAveragePooling2D>(); }, Shape{4, 4, 3}},
-      {"GlobalMaxPooling2D", [] { return std::make_unique<GlobalMaxPooling2D>(); }, Shape{4, 4, 3}},
+      {"AveragePooling1D",
+       [] {
+         return std::make_unique<AveragePooling1D>(
+             Pooling1DOptions{.pool_size = {3}, .strides = {2}, .padding = "same", .data_format = "channels_first"});
+       },
+       Shape{3, 8}},
+      {"GlobalAveragePooling2D",
+       [] { return std::make_unique<GlobalAveragePooling2D>(GlobalPooling2DOptions{.keepdims = true}); },
+       Shape{4, 4, 3}},
+      {"GlobalMaxPooling2D",
+       [] { return std::make_unique<GlobalMaxPooling2D>(GlobalPooling2DOptions{.data_format = "channels_first"}); },
+       Shape{3, 4, 4}},
+      {"GlobalAveragePooling1D",
+       [] {
+         return std::make_unique<GlobalAveragePooling1D>(
+             GlobalPooling1DOptions{.data_format = "channels_first", .keepdims = true});
+       },
+       Shape{3, 6}},
+      {"GlobalMaxPooling1D", [] { return std::make_unique<GlobalMaxPooling1D>(); }, Shape{6, 3}},
       {"BatchNormalization",
        [] {
          return std::make_unique<BatchNormalization>(BatchNormalizationOptions{
@@ -222,6 +244,9 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
                            "MaxPooling1D",
                            "GlobalAveragePooling2D",
                            "GlobalMaxPooling2D",
+                           "AveragePooling1D",
+                           "GlobalAveragePooling1D",
+                           "GlobalMaxPooling1D",
                            "BatchNormalization",
                            "SimpleRNN",
                            "LSTM",
