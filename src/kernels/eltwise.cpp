@@ -68,7 +68,8 @@ bool uses_dst(dnnl::algorithm alg) {
 }
 
 // The loops for what oneDNN lacks. Parallel over threads past the size where that pays (OpenMP's static
-// schedule splits any n, remainder included); each loop body is branch-free so GCC vectorises it.
+// schedule splits any n, remainder included); each loop body is branch-free so GCC vectorises it (no
+// std::min/max on a literal: the reference to a temporary keeps `omp simd` from vectorising).
 void loop_forward(const activations::Activation& act, int64_t n, const float* __restrict x,
                   float* __restrict y) {
   const bool parallel = n >= kSerialElements;
@@ -77,7 +78,7 @@ void loop_forward(const activations::Activation& act, int64_t n, const float* __
     case Kind::selu:
 #pragma omp parallel for simd schedule(static) if (parallel)
       for (int64_t i = 0; i < n; ++i) {
-        const float neg = kSeluScale * kSeluAlpha * (fast_exp(std::min(x[i], 0.0f)) - 1.0f);
+        const float neg = kSeluScale * kSeluAlpha * (fast_exp(x[i] < 0.0f ? x[i] : 0.0f) - 1.0f);
         y[i] = x[i] > 0.0f ? kSeluScale * x[i] : neg;
       }
       break;
@@ -87,7 +88,10 @@ void loop_forward(const activations::Activation& act, int64_t n, const float* __
       break;
     case Kind::hard_sigmoid:
 #pragma omp parallel for simd schedule(static) if (parallel)
-      for (int64_t i = 0; i < n; ++i) y[i] = std::min(1.0f, std::max(0.0f, alpha * x[i] + 0.5f));
+      for (int64_t i = 0; i < n; ++i) {
+        const float z = alpha * x[i] + 0.5f;
+        y[i] = z < 0.0f ? 0.0f : (z > 1.0f ? 1.0f : z);
+      }
       break;
     default:
       for (int64_t i = 0; i < n; ++i) y[i] = activation_reference(act.kind, alpha, x[i]);
@@ -103,7 +107,7 @@ void loop_backward(const activations::Activation& act, int64_t n, const float* _
     case Kind::selu:
 #pragma omp parallel for simd schedule(static) if (parallel)
       for (int64_t i = 0; i < n; ++i) {
-        const float neg = kSeluScale * kSeluAlpha * fast_exp(std::min(x[i], 0.0f));
+        const float neg = kSeluScale * kSeluAlpha * fast_exp(x[i] < 0.0f ? x[i] : 0.0f);
         dx[i] = dy[i] * (x[i] > 0.0f ? kSeluScale : neg);
       }
       break;

@@ -13,6 +13,10 @@ namespace soma::kernels {
 // Whether backward needs the activation's output (true) or its input (false): the output where oneDNN
 // has a dst-based backward (relu, sigmoid, tanh, elu with alpha >= 0, relu6, exponential; softmax).
 bool backward_uses_output(const activations::Activation& act);
+// The same for a kind with its default (non-negative) parameter.
+inline bool backward_uses_output(activations::Kind kind) {
+  return backward_uses_output(activations::Activation{kind, 0.0f, ""});
+}
 
 class Eltwise {
  public:

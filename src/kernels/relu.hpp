@@ -2,7 +2,6 @@
 // Keras 3's parametrised ReLU and PReLU as vectorised loops (oneDNN has neither with a threshold and a
 // ceiling, nor a per-channel slope with its gradient). OpenMP's static schedule splits any n, remainder
 // included; below kSerialElements one thread does it all.
-#include <algorithm>
 #include <cstdint>
 
 #include "kernels/dnnl_context.hpp"
@@ -22,7 +21,7 @@ struct ReluParams {
 inline void relu_forward(const ReluParams& p, int64_t n, const float* __restrict x, float* __restrict y) {
   const float slope = p.negative_slope, top = p.max_value, t = p.threshold;
 #pragma omp parallel for simd schedule(static) if (n >= kSerialElements)
-  for (int64_t i = 0; i < n; ++i) y[i] = x[i] > t ? std::min(x[i], top) : slope * (x[i] - t);
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] > t ? (x[i] < top ? x[i] : top) : slope * (x[i] - t);
 }
 
 // dx = dy * f'(x): 1 between threshold and max_value, 0 above it, negative_slope below the threshold.
