@@ -102,7 +102,15 @@ Shape Softmax::output_shape(const Shape& in) const {
 }
 
 autograd::Variable& Softmax::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
-  return op_.forward(tape, x, activations::get("softmax"), options_.axis);
+  const auto softmax = activations::get("softmax");
+  if (!x.mask.defined()) return op_.forward(tape, x, softmax, options_.axis);
+  if (x.mask.shape() != x.value.shape()) {
+    throw ShapeError(who() + ": expected a mask of the input's shape " + x.value.shape().str() +
+                     " (Keras adds (1 - mask) * -1e9 to the input), received a mask of shape " +
+                     x.mask.shape().str() + ".");
+  }
+  autograd::Variable& z = before_.forward(tape, x, x.mask, autograd::MaskMode::add_large_negative);
+  return after_.forward(tape, op_.forward(tape, z, softmax, options_.axis), x.mask, autograd::MaskMode::multiply);
 }
 
 }  // namespace soma::layers

@@ -53,18 +53,19 @@ std::unique_ptr<L::Layer> layer_for(const testing::ReferenceCase& c) {
     return std::make_unique<L::PReLU>(
         L::PReLUOptions{.shared_axes = o["shared_axes"] == "none" ? std::vector<int64_t>{} : testing::ints(o["shared_axes"])});
   }
-  if (n.rfind("softmax_axis_", 0) == 0) return std::make_unique<L::Softmax>(L::SoftmaxOptions{.axis = std::stoi(o["axis"])});
+  if (n.rfind("softmax_", 0) == 0) return std::make_unique<L::Softmax>(L::SoftmaxOptions{.axis = std::stoi(o["axis"])});
   return nullptr;
 }
 
 TEST(ActivationLayersVsPyTorch, EveryCase) {
   const auto cases = testing::load_reference_cases("activation_layers.txt");
-  ASSERT_EQ(cases.size(), 40u);
+  ASSERT_EQ(cases.size(), 42u);
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     auto layer = layer_for(c);
     ASSERT_TRUE(layer) << "unknown case";
     Variable x(c.tensors.at("x").clone(), true);
+    if (c.tensors.count("mask")) x.mask = c.tensors.at("mask").clone();
     layer->build(x.value.shape().without_batch());
     for (auto* w : layer->trainable_weights()) w->value.copy_from(c.tensors.at("alpha"));
     autograd::Tape tape;
@@ -120,6 +121,12 @@ TEST(ActivationLayersGrad, LeakyReLUELUSoftmax) {
     L::Softmax sm({.axis = axis});
     gradcheck_layer(sm, Variable(testing::random_tensor({2, 3, 4}, -3.0f, 3.0f), true));
   }
+  // With a mask of the input's shape (Keras' Softmax(inputs, mask)).
+  L::Softmax masked;
+  Variable xm(testing::random_tensor({3, 5}, -3.0f, 3.0f), true);
+  xm.mask = Tensor::ones({3, 5});
+  for (int i : {1, 4, 7, 8}) xm.mask.f32()[i] = 0.0f;
+  gradcheck_layer(masked, xm);
 }
 
 TEST(ActivationLayersGrad, PReLUWithSharedAxes) {
@@ -155,18 +162,26 @@ TEST(ActivationLayers, KerasDefaultsAndMaskPassThrough) {
   Variable x(testing::random_tensor({2, 3, 4}));
   x.mask = Tensor::ones({2, 3});
   x.mask.f32()[5] = 0.0f;
+  Variable x2(testing::random_tensor({2, 3}));
+  x2.mask = x.mask.clone();
   std::vector<std::unique_ptr<L::Layer>> all;
   all.push_back(std::make_unique<L::ReLU>());
   all.push_back(std::make_unique<L::ReLU>(L::ReLUOptions{.threshold = 0.5f}));
   all.push_back(std::make_unique<L::LeakyReLU>());
   all.push_back(std::make_unique<L::PReLU>());
   all.push_back(std::make_unique<L::ELU>());
-  all.push_back(std::make_unique<L::Softmax>());
+  all.push_back(std::make_unique<L::Softmax>(L::SoftmaxOptions{.axis = 1}));
   for (auto& layer : all) {
-    layer->build(Shape{3, 4});
-    Variable& y = (*layer)(nullptr, x, false);
+    const bool softmax = layer->type() == "Softmax";
+    // Softmax reads a mask as Keras' mask argument, which must have the input's shape.
+    Variable& in = softmax ? x2 : x;
+    layer->build(in.value.shape().without_batch());
+    Variable& y = (*layer)(nullptr, in, false);
     ASSERT_TRUE(y.mask.defined()) << layer->type();
     EXPECT_EQ(y.mask.f32()[5], 0.0f) << layer->type();
+    if (softmax) {
+      EXPECT_EQ(y.value.f32()[5], 0.0f) << "a masked position's probability is 0";
+    }
   }
 }
 
@@ -189,6 +204,13 @@ TEST(ActivationLayers, BadArgumentsAreErrors) {
   expect_contains(message_of<ShapeError>([] { L::Softmax({.axis = 3}).build(Shape{4, 5}); }),
                   {"Softmax \"", "axis 3", "(None, 4, 5)", "[-3, 2]"});
   expect_contains(message_of<ShapeError>([] { L::Softmax({.axis = -4}).build(Shape{4, 5}); }), {"axis -4"});
+  // A (batch, steps) sequence mask on a (batch, steps, features) input.
+  L::Softmax sm;
+  sm.build(Shape{3, 4});
+  Variable x(testing::random_tensor({2, 3, 4}));
+  x.mask = Tensor::ones({2, 3});
+  expect_contains(message_of<ShapeError>([&] { sm(nullptr, x, false); }),
+                  {"Softmax \"", "mask of the input's shape (2, 3, 4)", "received a mask of shape (2, 3)"});
 }
 
 }  // namespace

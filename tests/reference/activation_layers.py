@@ -108,6 +108,14 @@ x = values((2, 3, 4), 0.8, 3.0)
 for axis in [-1, 1, 2, -2, 0]:
     case(f"softmax_axis_{axis}", f"axis={axis}", lambda t: F.softmax(t, dim=axis), {"x": x}, ["x"])
 
+# keras.layers.Softmax(axis)(x, mask): (x + (1 - m) * -1e9) softmaxed, times m. Row 2 is fully masked.
+mask = (values((3, 5), 1.9) > -0.2).astype(np.float64)
+mask[2] = 0.0
+for axis in [-1, 0]:
+    case(f"softmax_mask_axis_{axis}", f"axis={axis}",
+         lambda t, m: F.softmax(t + (1.0 - m) * -1e9, dim=axis) * m,
+         {"x": values((3, 5), 1.2, 3.0), "mask": mask}, ["x"])
+
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "activation_layers.txt"), "w") as f:
     f.write("# soma activation references: written by activation_layers.py from PyTorch (float64). Do not edit.\n")

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "soma/autograd/ops/activation_op.hpp"
+#include "soma/autograd/ops/mask_ops.hpp"
 #include "soma/autograd/ops/relu_ops.hpp"
 #include "soma/layers/layer.hpp"
 
@@ -117,6 +118,10 @@ struct SoftmaxOptions {
   std::string name = "";
 };
 
+// With a mask of the input's shape on the input (Variable::mask), as Keras' Softmax(inputs, mask): masked
+// positions are pushed to -1e9 before and zeroed after, so a row's unmasked entries sum to 1. A mask of
+// another shape (a (batch, steps) sequence mask on a rank-3 input) is a ShapeError: Keras' addition would
+// not broadcast either.
 class Softmax final : public Layer {
  public:
   explicit Softmax(SoftmaxOptions options = {});
@@ -130,6 +135,7 @@ class Softmax final : public Layer {
  private:
   SoftmaxOptions options_;
   autograd::ActivationOp op_;
+  autograd::MaskOp before_, after_;
 };
 
 }  // namespace soma::layers
