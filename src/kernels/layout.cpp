@@ -15,8 +15,9 @@ void LayoutReorder::run(const LayoutSpec& s, const float* src, float* dst) {
     const dnnl::memory::desc nhwc(dims, dnnl::memory::data_type::f32, tag::nhwc);
     const auto& from = s.to_channels_last ? nchw : nhwc;
     const auto& to = s.to_channels_last ? nhwc : nchw;
-    Entry e{s, BoundPrimitive(dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), from, cpu_engine(), to)),
-                              serial)};
+    Entry e{s,
+            BoundPrimitive(dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), from, cpu_engine(), to)),
+                           serial)};
     e.prim.bind(DNNL_ARG_FROM, from);
     e.prim.bind(DNNL_ARG_TO, to);
     cache_.push_back(std::move(e));

@@ -25,8 +25,8 @@ inline void relu_forward(const ReluParams& p, int64_t n, const float* __restrict
 }
 
 // dx = dy * f'(x): 1 between threshold and max_value, 0 above it, negative_slope below the threshold.
-inline void relu_backward(const ReluParams& p, int64_t n, const float* __restrict x, const float* __restrict dy,
-                          float* __restrict dx, bool accumulate) {
+inline void relu_backward(const ReluParams& p, int64_t n, const float* __restrict x,
+                          const float* __restrict dy, float* __restrict dx, bool accumulate) {
   const float slope = p.negative_slope, top = p.max_value, t = p.threshold;
 #pragma omp parallel for simd schedule(static) if (n >= kSerialElements)
   for (int64_t i = 0; i < n; ++i) {

@@ -21,7 +21,9 @@ class Softmax {
   // From the forward's output y (softmax or log-softmax alike).
   void backward(const SoftmaxSpec& spec, const float* y, const float* dy, float* dx);
   // Over the last axis of a (rows, cols) matrix.
-  void forward(int64_t rows, int64_t cols, const float* x, float* y) { forward({rows, cols, 1, false}, x, y); }
+  void forward(int64_t rows, int64_t cols, const float* x, float* y) {
+    forward({rows, cols, 1, false}, x, y);
+  }
   void backward(int64_t rows, int64_t cols, const float* y, const float* dy, float* dx) {
     backward({rows, cols, 1, false}, y, dy, dx);
   }

@@ -110,7 +110,8 @@ autograd::Variable& Softmax::forward(autograd::Tape* tape, autograd::Variable& x
                      x.mask.shape().str() + ".");
   }
   autograd::Variable& z = before_.forward(tape, x, x.mask, autograd::MaskMode::add_large_negative);
-  return after_.forward(tape, op_.forward(tape, z, softmax, options_.axis), x.mask, autograd::MaskMode::multiply);
+  return after_.forward(tape, op_.forward(tape, z, softmax, options_.axis), x.mask,
+                        autograd::MaskMode::multiply);
 }
 
 }  // namespace soma::layers

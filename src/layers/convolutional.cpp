@@ -52,15 +52,16 @@ Conv2D::Conv2D(Conv2DOptions options)
 
 Shape Conv2D::output_shape(const Shape& in) const {
   if (in.rank() != 3) {
-    throw ShapeError(who() + ": expected input of rank 4 " +
-                     (channels_first_ ? "(batch, channels, height, width)" : "(batch, height, width, channels)") +
-                     ", received " + in.with_batch(-1).str() + ".");
+    throw ShapeError(
+        who() + ": expected input of rank 4 " +
+        (channels_first_ ? "(batch, channels, height, width)" : "(batch, height, width, channels)") +
+        ", received " + in.with_batch(-1).str() + ".");
   }
   const int hi = channels_first_ ? 1 : 0;
   const int64_t oh =
       autograd::Conv2DOp::output_extent(in[hi], kernel_size_[0], geometry_.sh, geometry_.dh, geometry_.same);
-  const int64_t ow =
-      autograd::Conv2DOp::output_extent(in[hi + 1], kernel_size_[1], geometry_.sw, geometry_.dw, geometry_.same);
+  const int64_t ow = autograd::Conv2DOp::output_extent(in[hi + 1], kernel_size_[1], geometry_.sw,
+                                                       geometry_.dw, geometry_.same);
   if (oh <= 0 || ow <= 0) {
     throw ShapeError(who() + ": kernel " + std::to_string(kernel_size_[0]) + "x" +
                      std::to_string(kernel_size_[1]) + " is larger than the input " +
@@ -109,11 +110,11 @@ Conv1D::Conv1D(Conv1DOptions options)
 Shape Conv1D::output_shape(const Shape& in) const {
   if (in.rank() != 2) {
     throw ShapeError(who() + ": expected input of rank 3 " +
-                     (channels_first_ ? "(batch, channels, steps)" : "(batch, steps, channels)") + ", received " +
-                     in.with_batch(-1).str() + ".");
+                     (channels_first_ ? "(batch, channels, steps)" : "(batch, steps, channels)") +
+                     ", received " + in.with_batch(-1).str() + ".");
   }
-  const int64_t steps = autograd::Conv2DOp::output_extent(in[channels_first_ ? 1 : 0], kernel_size_, geometry_.sw,
-                                                          geometry_.dw, geometry_.same);
+  const int64_t steps = autograd::Conv2DOp::output_extent(in[channels_first_ ? 1 : 0], kernel_size_,
+                                                          geometry_.sw, geometry_.dw, geometry_.same);
   if (steps <= 0) {
     throw ShapeError(who() + ": kernel_size " + std::to_string(kernel_size_) + " is larger than the input " +
                      in.with_batch(-1).str() +
@@ -125,7 +126,8 @@ Shape Conv1D::output_shape(const Shape& in) const {
 void Conv1D::build_weights(const Shape& in) {
   output_shape(in);
   const int64_t channels = channels_first_ ? in[0] : in[1];
-  kernel_ = &add_weight("kernel", Shape{kernel_size_, channels, options_.filters}, options_.kernel_initializer);
+  kernel_ =
+      &add_weight("kernel", Shape{kernel_size_, channels, options_.filters}, options_.kernel_initializer);
   if (options_.use_bias) bias_ = &add_weight("bias", Shape{options_.filters}, options_.bias_initializer);
   regularize(*kernel_, options_.kernel_regularizer);
   if (bias_) regularize(*bias_, options_.bias_regularizer);
@@ -146,8 +148,8 @@ autograd::Variable& Conv1D::forward(autograd::Tape* tape, autograd::Variable& x,
   autograd::Variable& y2 = conv_.forward(tape, x2, k2, bias_, geometry_, fuse, bf16_);
   autograd::Variable& y2f = channels_first_ ? to_first_.forward(tape, y2, false) : y2;
   const Shape& ys = y2f.value.shape();
-  autograd::Variable& y = out_view_.forward(tape, y2f, channels_first_ ? Shape{ys[0], ys[1], ys[3]}
-                                                                      : Shape{ys[0], ys[2], ys[3]});
+  autograd::Variable& y =
+      out_view_.forward(tape, y2f, channels_first_ ? Shape{ys[0], ys[1], ys[3]} : Shape{ys[0], ys[2], ys[3]});
   return fuse ? y : act_.forward(tape, y, activation_);
 }
 

@@ -101,21 +101,23 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FlattenOptions, input_shape, nam
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReshapeOptions, target_shape, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DropoutOptions, rate, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Conv2DOptions, filters, kernel_size, strides, padding,
-                                                data_format, dilation_rate, activation, use_bias, kernel_initializer,
-                                                bias_initializer, kernel_regularizer, bias_regularizer,
-                                                activity_regularizer, kernel_constraint, bias_constraint,
-                                                input_shape, name, dtype)
+                                                data_format, dilation_rate, activation, use_bias,
+                                                kernel_initializer, bias_initializer, kernel_regularizer,
+                                                bias_regularizer, activity_regularizer, kernel_constraint,
+                                                bias_constraint, input_shape, name, dtype)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Conv1DOptions, filters, kernel_size, strides, padding,
-                                                data_format, dilation_rate, activation, use_bias, kernel_initializer,
-                                                bias_initializer, kernel_regularizer, bias_regularizer,
-                                                activity_regularizer, kernel_constraint, bias_constraint,
-                                                input_shape, name, dtype)
+                                                data_format, dilation_rate, activation, use_bias,
+                                                kernel_initializer, bias_initializer, kernel_regularizer,
+                                                bias_regularizer, activity_regularizer, kernel_constraint,
+                                                bias_constraint, input_shape, name, dtype)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Pooling2DOptions, pool_size, strides, padding, data_format,
                                                 input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Pooling1DOptions, pool_size, strides, padding, data_format,
                                                 input_shape, name)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GlobalPooling2DOptions, data_format, keepdims, input_shape, name)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GlobalPooling1DOptions, data_format, keepdims, input_shape, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GlobalPooling2DOptions, data_format, keepdims, input_shape,
+                                                name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GlobalPooling1DOptions, data_format, keepdims, input_shape,
+                                                name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BatchNormalizationOptions, axis, momentum, epsilon, center,
                                                 scale, beta_initializer, gamma_initializer,
                                                 moving_mean_initializer, moving_variance_initializer,

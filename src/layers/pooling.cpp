@@ -32,7 +32,8 @@ Shape Pooling2D::output_shape(const Shape& in) const {
   }
   const int hi = cf ? 1 : 0;
   const int64_t oh = autograd::Pool2DOp::output_extent(in[hi], geometry_.kh, geometry_.sh, geometry_.same);
-  const int64_t ow = autograd::Pool2DOp::output_extent(in[hi + 1], geometry_.kw, geometry_.sw, geometry_.same);
+  const int64_t ow =
+      autograd::Pool2DOp::output_extent(in[hi + 1], geometry_.kw, geometry_.sw, geometry_.same);
   if (oh <= 0 || ow <= 0) {
     throw ShapeError(who() + ": pool_size " + std::to_string(geometry_.kh) + "x" +
                      std::to_string(geometry_.kw) + " is larger than the input " + in.with_batch(-1).str() +
@@ -62,7 +63,8 @@ Pooling1D::Pooling1D(const std::string& prefix, Pooling1DOptions o, bool max)
 Shape Pooling1D::output_shape(const Shape& in) const {
   const bool cf = geometry_.channels_first;
   if (in.rank() != 2) {
-    throw ShapeError(rank_message(who(), cf ? "3 (batch, channels, steps)" : "3 (batch, steps, channels)", in));
+    throw ShapeError(
+        rank_message(who(), cf ? "3 (batch, channels, steps)" : "3 (batch, steps, channels)", in));
   }
   const int64_t steps =
       autograd::Pool2DOp::output_extent(in[cf ? 1 : 0], geometry_.kw, geometry_.sw, geometry_.same);
@@ -92,7 +94,8 @@ GlobalPooling2D::GlobalPooling2D(const std::string& prefix, GlobalPooling2DOptio
 Shape GlobalPooling2D::output_shape(const Shape& in) const {
   if (in.rank() != 3) {
     throw ShapeError(rank_message(
-        who(), channels_first_ ? "4 (batch, channels, height, width)" : "4 (batch, height, width, channels)", in));
+        who(), channels_first_ ? "4 (batch, channels, height, width)" : "4 (batch, height, width, channels)",
+        in));
   }
   const int64_t c = channels_first_ ? in[0] : in[2];
   if (!options_.keepdims) return Shape{c};
@@ -102,8 +105,13 @@ Shape GlobalPooling2D::output_shape(const Shape& in) const {
 autograd::Variable& GlobalPooling2D::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
   const Shape& s = x.value.shape();
   const int hi = channels_first_ ? 2 : 1;
-  const autograd::Pool2DGeometry whole{
-      .kh = s[hi], .kw = s[hi + 1], .sh = 1, .sw = 1, .same = false, .max = max_, .channels_first = channels_first_};
+  const autograd::Pool2DGeometry whole{.kh = s[hi],
+                                       .kw = s[hi + 1],
+                                       .sh = 1,
+                                       .sw = 1,
+                                       .same = false,
+                                       .max = max_,
+                                       .channels_first = channels_first_};
   return view_.forward(tape, op_.forward(tape, x, whole), output_shape(s.without_batch()).with_batch(s[0]));
 }
 
@@ -115,8 +123,8 @@ GlobalPooling1D::GlobalPooling1D(const std::string& prefix, GlobalPooling1DOptio
 
 Shape GlobalPooling1D::output_shape(const Shape& in) const {
   if (in.rank() != 2) {
-    throw ShapeError(
-        rank_message(who(), channels_first_ ? "3 (batch, channels, steps)" : "3 (batch, steps, channels)", in));
+    throw ShapeError(rank_message(
+        who(), channels_first_ ? "3 (batch, channels, steps)" : "3 (batch, steps, channels)", in));
   }
   const int64_t c = channels_first_ ? in[0] : in[1];
   if (!options_.keepdims) return Shape{c};

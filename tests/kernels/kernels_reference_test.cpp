@@ -1,5 +1,6 @@
 // Every oneDNN-backed kernel against its naive reference.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -88,52 +89,113 @@ std::vector<Formula> formulas() {
                selu_s = 1.0507009873554804934193349852946;
   using activations::get;
   return {
-      {"relu", get("relu"), [](double x) { return std::max(x, 0.0); }, [](double x) { return x > 0 ? 1.0 : 0.0; },
+      {"relu",
+       get("relu"),
+       [](double x) { return std::max(x, 0.0); },
+       [](double x) { return x > 0 ? 1.0 : 0.0; },
        {0}},
       {"sigmoid", get("sigmoid"), sigmoid, [](double x) { return sigmoid(x) * (1 - sigmoid(x)); }, {}},
-      {"tanh", get("tanh"), [](double x) { return std::tanh(x); },
-       [](double x) { return 1 - std::tanh(x) * std::tanh(x); }, {}},
-      {"elu", get("elu"), [](double x) { return x > 0 ? x : std::exp(x) - 1; },
-       [](double x) { return x > 0 ? 1.0 : std::exp(x); }, {0}},
-      {"elu_alpha_0.5", activations::elu(0.5f), [](double x) { return x > 0 ? x : 0.5 * (std::exp(x) - 1); },
-       [](double x) { return x > 0 ? 1.0 : 0.5 * std::exp(x); }, {0}},
-      {"elu_alpha_-0.3", activations::elu(-0.3f), [](double x) { return x > 0 ? x : -0.3 * (std::exp(x) - 1); },
-       [](double x) { return x > 0 ? 1.0 : -0.3 * std::exp(x); }, {0}},
-      {"leaky_relu", get("leaky_relu"), [](double x) { return x > 0 ? x : 0.2 * x; },
-       [](double x) { return x > 0 ? 1.0 : 0.2; }, {0}},
-      {"leaky_relu_0.01", activations::leaky_relu(0.01f), [](double x) { return x > 0 ? x : 0.01 * x; },
-       [](double x) { return x > 0 ? 1.0 : 0.01; }, {0}},
-      {"leaky_relu_-0.5", activations::leaky_relu(-0.5f), [](double x) { return x > 0 ? x : -0.5 * x; },
-       [](double x) { return x > 0 ? 1.0 : -0.5; }, {0}},
-      {"gelu", get("gelu"), [](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); },
-       [&](double x) { return 0.5 * (1 + std::erf(x / std::sqrt(2.0))) + x * std::exp(-x * x / 2) / std::sqrt(2 * kPi); },
+      {"tanh",
+       get("tanh"),
+       [](double x) { return std::tanh(x); },
+       [](double x) { return 1 - std::tanh(x) * std::tanh(x); },
        {}},
-      {"swish", get("swish"), [](double x) { return x * sigmoid(x); },
-       [](double x) { return sigmoid(x) + x * sigmoid(x) * (1 - sigmoid(x)); }, {}},
+      {"elu",
+       get("elu"),
+       [](double x) { return x > 0 ? x : std::exp(x) - 1; },
+       [](double x) { return x > 0 ? 1.0 : std::exp(x); },
+       {0}},
+      {"elu_alpha_0.5",
+       activations::elu(0.5f),
+       [](double x) { return x > 0 ? x : 0.5 * (std::exp(x) - 1); },
+       [](double x) { return x > 0 ? 1.0 : 0.5 * std::exp(x); },
+       {0}},
+      {"elu_alpha_-0.3",
+       activations::elu(-0.3f),
+       [](double x) { return x > 0 ? x : -0.3 * (std::exp(x) - 1); },
+       [](double x) { return x > 0 ? 1.0 : -0.3 * std::exp(x); },
+       {0}},
+      {"leaky_relu",
+       get("leaky_relu"),
+       [](double x) { return x > 0 ? x : 0.2 * x; },
+       [](double x) { return x > 0 ? 1.0 : 0.2; },
+       {0}},
+      {"leaky_relu_0.01",
+       activations::leaky_relu(0.01f),
+       [](double x) { return x > 0 ? x : 0.01 * x; },
+       [](double x) { return x > 0 ? 1.0 : 0.01; },
+       {0}},
+      {"leaky_relu_-0.5",
+       activations::leaky_relu(-0.5f),
+       [](double x) { return x > 0 ? x : -0.5 * x; },
+       [](double x) { return x > 0 ? 1.0 : -0.5; },
+       {0}},
+      {"gelu",
+       get("gelu"),
+       [](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); },
+       [=](double x) {
+         return 0.5 * (1 + std::erf(x / std::sqrt(2.0))) + x * std::exp(-x * x / 2) / std::sqrt(2 * kPi);
+       },
+       {}},
+      {"swish",
+       get("swish"),
+       [](double x) { return x * sigmoid(x); },
+       [](double x) { return sigmoid(x) + x * sigmoid(x) * (1 - sigmoid(x)); },
+       {}},
       {"softplus", get("softplus"), softplus, sigmoid, {}},
-      {"selu", get("selu"), [=](double x) { return selu_s * (x > 0 ? x : selu_a * (std::exp(x) - 1)); },
-       [=](double x) { return selu_s * (x > 0 ? 1.0 : selu_a * std::exp(x)); }, {0}},
+      {"selu",
+       get("selu"),
+       [=](double x) { return selu_s * (x > 0 ? x : selu_a * (std::exp(x) - 1)); },
+       [=](double x) { return selu_s * (x > 0 ? 1.0 : selu_a * std::exp(x)); },
+       {0}},
       // Keras 3: relu6(x + 3) / 6.
-      {"hard_sigmoid", get("hard_sigmoid"), [](double x) { return std::clamp(x + 3, 0.0, 6.0) / 6; },
-       [](double x) { return x > -3 && x < 3 ? 1.0 / 6 : 0.0; }, {-3, 3}},
+      {"hard_sigmoid",
+       get("hard_sigmoid"),
+       [](double x) { return std::clamp(x + 3, 0.0, 6.0) / 6; },
+       [](double x) { return x > -3 && x < 3 ? 1.0 / 6 : 0.0; },
+       {-3, 3}},
       // tf.keras 2: clip(0.2 x + 0.5, 0, 1).
-      {"hard_sigmoid_keras2", get("hard_sigmoid_keras2"), [](double x) { return std::clamp(0.2 * x + 0.5, 0.0, 1.0); },
-       [](double x) { return x > -2.5 && x < 2.5 ? 0.2 : 0.0; }, {-2.5, 2.5}},
-      {"softsign", get("softsign"), [](double x) { return x / (1 + std::fabs(x)); },
-       [](double x) { return 1 / ((1 + std::fabs(x)) * (1 + std::fabs(x))); }, {}},
-      {"hard_silu", get("hard_silu"), [](double x) { return x * std::clamp(x + 3, 0.0, 6.0) / 6; },
-       [](double x) { return x < -3 ? 0.0 : x > 3 ? 1.0 : (2 * x + 3) / 6; }, {-3, 3}},
-      {"hard_swish", get("hard_swish"), [](double x) { return x * std::clamp(x + 3, 0.0, 6.0) / 6; },
-       [](double x) { return x < -3 ? 0.0 : x > 3 ? 1.0 : (2 * x + 3) / 6; }, {-3, 3}},
-      {"relu6", get("relu6"), [](double x) { return std::clamp(x, 0.0, 6.0); },
-       [](double x) { return x > 0 && x < 6 ? 1.0 : 0.0; }, {0, 6}},
-      {"mish", get("mish"), [](double x) { return x * std::tanh(softplus(x)); },
+      {"hard_sigmoid_keras2",
+       get("hard_sigmoid_keras2"),
+       [](double x) { return std::clamp(0.2 * x + 0.5, 0.0, 1.0); },
+       [](double x) { return x > -2.5 && x < 2.5 ? 0.2 : 0.0; },
+       {-2.5, 2.5}},
+      {"softsign",
+       get("softsign"),
+       [](double x) { return x / (1 + std::fabs(x)); },
+       [](double x) { return 1 / ((1 + std::fabs(x)) * (1 + std::fabs(x))); },
+       {}},
+      {"hard_silu",
+       get("hard_silu"),
+       [](double x) { return x * std::clamp(x + 3, 0.0, 6.0) / 6; },
+       [](double x) { return x < -3  ? 0.0
+                             : x > 3 ? 1.0
+                                     : (2 * x + 3) / 6; },
+       {-3, 3}},
+      {"hard_swish",
+       get("hard_swish"),
+       [](double x) { return x * std::clamp(x + 3, 0.0, 6.0) / 6; },
+       [](double x) { return x < -3  ? 0.0
+                             : x > 3 ? 1.0
+                                     : (2 * x + 3) / 6; },
+       {-3, 3}},
+      {"relu6",
+       get("relu6"),
+       [](double x) { return std::clamp(x, 0.0, 6.0); },
+       [](double x) { return x > 0 && x < 6 ? 1.0 : 0.0; },
+       {0, 6}},
+      {"mish",
+       get("mish"),
+       [](double x) { return x * std::tanh(softplus(x)); },
        [](double x) {
          const double t = std::tanh(softplus(x));
          return t + x * (1 - t * t) * sigmoid(x);
        },
        {}},
-      {"exponential", get("exponential"), [](double x) { return std::exp(x); }, [](double x) { return std::exp(x); },
+      {"exponential",
+       get("exponential"),
+       [](double x) { return std::exp(x); },
+       [](double x) { return std::exp(x); },
        {}},
       {"linear", get("linear"), [](double x) { return x; }, [](double) { return 1.0; }, {}},
   };
@@ -156,39 +218,50 @@ TEST_P(EltwiseVsFormula, EveryActivationForwardAndBackward) {
   const float exact[] = {0.0f, 3.0f, -3.0f, 6.0f, 2.5f, -2.5f, 1e-6f, -1e-6f};
   for (size_t i = 0; i < std::size(exact); ++i) x.f32()[i] = exact[i];
   const Tensor dy = random_tensor({n});
-  for (const Formula& f : formulas()) {
-    SCOPED_TRACE(f.name);
-    Tensor y = Tensor::empty({n}), dx = Tensor::empty({n});
-    Eltwise e;
-    e.forward(f.act, n, x.f32(), y.f32());
-    e.backward(f.act, n, backward_uses_output(f.act) ? y.f32() : x.f32(), dy.f32(), dx.f32());
-    int bad = 0;
-    for (int64_t i = 0; i < n && bad < 5; ++i) {
-      const double xi = x.f32()[i];
-      const double want = f.f(xi);
-      // Forward within a few float ulps of the exact value (oneDNN and the fast loops are not libm).
-      const double ftol = 2e-6 * (1 + std::fabs(want));
-      if (std::fabs(y.f32()[i] - want) > ftol) {
-        ++bad;
-        ADD_FAILURE() << f.name << "(" << xi << ") = " << y.f32()[i] << ", want " << want;
+  // Past the serial size, on 1 to 4 threads: each split must cover every element.
+  const int saved_threads = omp_get_max_threads();
+  const bool parallel = n >= kSerialElements;
+  const int fewest = parallel ? 1 : saved_threads, most = parallel ? 4 : saved_threads;
+  for (int threads = fewest; threads <= most; ++threads) {
+    omp_set_num_threads(threads);
+    for (const Formula& f : formulas()) {
+      SCOPED_TRACE(f.name + " on " + std::to_string(threads) + " threads");
+      Tensor y = Tensor::empty({n}), dx = Tensor::empty({n});
+      Eltwise e;
+      e.forward(f.act, n, x.f32(), y.f32());
+      e.backward(f.act, n, backward_uses_output(f.act) ? y.f32() : x.f32(), dy.f32(), dx.f32());
+      int bad = 0;
+      for (int64_t i = 0; i < n && bad < 5; ++i) {
+        const double xi = x.f32()[i];
+        const double want = f.f(xi);
+        // Forward within a few float ulps of the exact value (oneDNN and the fast loops are not libm).
+        const double ftol = 2e-6 * (1 + std::fabs(want));
+        if (std::fabs(y.f32()[i] - want) > ftol) {
+          ++bad;
+          ADD_FAILURE() << f.name << "(" << xi << ") = " << y.f32()[i] << ", want " << want;
+        }
+        // The scalar reference formulas, which the tests of the ops use, agree too.
+        EXPECT_NEAR(activation_reference(f.act.kind, f.act.alpha, x.f32()[i]), want, ftol)
+            << f.name << " " << xi;
+        const double dwant = dy.f32()[i] * f.df(xi);
+        const double dtol = 2e-5 * (1 + std::fabs(dwant));
+        if (near_kink(f, xi)) continue;
+        if (std::fabs(dx.f32()[i] - dwant) > dtol) {
+          ++bad;
+          ADD_FAILURE() << f.name << "' at " << xi << ": " << dx.f32()[i] << ", want " << dwant;
+        }
+        EXPECT_NEAR(dy.f32()[i] * activation_derivative_reference(f.act.kind, f.act.alpha, x.f32()[i]), dwant,
+                    dtol)
+            << f.name << "' " << xi;
       }
-      // The scalar reference formulas, which the tests of the ops use, agree too.
-      EXPECT_NEAR(activation_reference(f.act.kind, f.act.alpha, x.f32()[i]), want, ftol) << f.name << " " << xi;
-      const double dwant = dy.f32()[i] * f.df(xi);
-      const double dtol = 2e-5 * (1 + std::fabs(dwant));
-      if (near_kink(f, xi)) continue;
-      if (std::fabs(dx.f32()[i] - dwant) > dtol) {
-        ++bad;
-        ADD_FAILURE() << f.name << "' at " << xi << ": " << dx.f32()[i] << ", want " << dwant;
-      }
-      EXPECT_NEAR(dy.f32()[i] * activation_derivative_reference(f.act.kind, f.act.alpha, x.f32()[i]), dwant, dtol)
-          << f.name << "' " << xi;
     }
   }
+  omp_set_num_threads(saved_threads);
 }
 
 INSTANTIATE_TEST_SUITE_P(SerialAndParallel, EltwiseVsFormula,
-                         ::testing::Values(int64_t{1000}, kSerialElements + 17, int64_t{3} * kSerialElements - 1));
+                         ::testing::Values(int64_t{1000}, kSerialElements + 17,
+                                           int64_t{3} * kSerialElements - 1));
 
 // Keras' exact values at the kinks: relu'(0) = 0, relu6 at 6, hard_sigmoid at +-3 and clipping.
 TEST(EltwiseVsFormula, ValuesAtTheKinks) {

@@ -36,24 +36,28 @@ std::unique_ptr<L::Layer> layer_for(const testing::ReferenceCase& c) {
   const std::string& n = c.name;
   if (n.rfind("activation_", 0) == 0) return std::make_unique<L::Activation>(o["activation"]);
   if (n.rfind("relu_", 0) == 0) {
-    L::ReLUOptions r{.negative_slope = std::stof(o["negative_slope"]), .threshold = std::stof(o["threshold"])};
+    L::ReLUOptions r{.negative_slope = std::stof(o["negative_slope"]),
+                     .threshold = std::stof(o["threshold"])};
     if (o["max_value"] != "none") r.max_value = std::stof(o["max_value"]);
     return std::make_unique<L::ReLU>(r);
   }
   if (n.rfind("leaky_relu_", 0) == 0) {
-    return o["negative_slope"] == "default"
-               ? std::make_unique<L::LeakyReLU>()
-               : std::make_unique<L::LeakyReLU>(L::LeakyReLUOptions{.negative_slope = std::stof(o["negative_slope"])});
+    return o["negative_slope"] == "default" ? std::make_unique<L::LeakyReLU>()
+                                            : std::make_unique<L::LeakyReLU>(L::LeakyReLUOptions{
+                                                  .negative_slope = std::stof(o["negative_slope"])});
   }
   if (n.rfind("elu_", 0) == 0) {
-    return o["alpha"] == "default" ? std::make_unique<L::ELU>()
-                                   : std::make_unique<L::ELU>(L::ELUOptions{.alpha = option(o["alpha"], 1.0f)});
+    return o["alpha"] == "default"
+               ? std::make_unique<L::ELU>()
+               : std::make_unique<L::ELU>(L::ELUOptions{.alpha = option(o["alpha"], 1.0f)});
   }
   if (n.rfind("prelu_", 0) == 0) {
-    return std::make_unique<L::PReLU>(
-        L::PReLUOptions{.shared_axes = o["shared_axes"] == "none" ? std::vector<int64_t>{} : testing::ints(o["shared_axes"])});
+    return std::make_unique<L::PReLU>(L::PReLUOptions{.shared_axes = o["shared_axes"] == "none"
+                                                                         ? std::vector<int64_t>{}
+                                                                         : testing::ints(o["shared_axes"])});
   }
-  if (n.rfind("softmax_", 0) == 0) return std::make_unique<L::Softmax>(L::SoftmaxOptions{.axis = std::stoi(o["axis"])});
+  if (n.rfind("softmax_", 0) == 0)
+    return std::make_unique<L::Softmax>(L::SoftmaxOptions{.axis = std::stoi(o["axis"])});
   return nullptr;
 }
 
@@ -73,7 +77,8 @@ TEST(ActivationLayersVsPyTorch, EveryCase) {
     expect_near_rel(y.value, c.tensors.at("y"), "y");
     tape.backward(y, c.tensors.at("dy"));
     expect_near_rel(x.grad, c.tensors.at("dx"), "dx", 2e-5);
-    if (c.tensors.count("dalpha")) expect_near_rel(layer->trainable_weights()[0]->grad, c.tensors.at("dalpha"), "dalpha", 2e-5);
+    if (c.tensors.count("dalpha"))
+      expect_near_rel(layer->trainable_weights()[0]->grad, c.tensors.at("dalpha"), "dalpha", 2e-5);
   }
 }
 
@@ -93,7 +98,8 @@ void gradcheck_layer(L::Layer& layer, Variable x) {
     for (auto& v : w->value.span<float>()) v = random::uniform(-1.0f, 1.0f);
     inputs.push_back(w);
   }
-  testing::gradcheck([&](autograd::Tape* t, auto& in) -> Variable& { return layer(t, *in[0], true); }, inputs);
+  testing::gradcheck([&](autograd::Tape* t, auto& in) -> Variable& { return layer(t, *in[0], true); },
+                     inputs);
 }
 
 TEST(ActivationLayersGrad, ReLUEveryPath) {
@@ -146,7 +152,8 @@ TEST(ActivationLayersGrad, PReLUWithSharedAxes) {
   L::PReLU fresh;
   fresh.build(Shape{2, 3});
   EXPECT_EQ(fresh.alpha().value.shape(), (Shape{2, 3}));
-  for (float v : fresh.alpha().value.span<float>()) EXPECT_EQ(v, 0.0f) << "alpha_initializer defaults to zeros";
+  for (float v : fresh.alpha().value.span<float>())
+    EXPECT_EQ(v, 0.0f) << "alpha_initializer defaults to zeros";
 }
 
 TEST(ActivationLayers, KerasDefaultsAndMaskPassThrough) {
@@ -192,16 +199,23 @@ TEST(ActivationLayers, BadArgumentsAreErrors) {
                   {"ReLU", "negative_slope must be >= 0", "received -0.5"});
   expect_contains(message_of<ValueError>([] { L::ReLU({.threshold = -2.0f}); }),
                   {"ReLU", "threshold must be >= 0", "received -2"});
-  expect_contains(message_of<ValueError>([] { L::ReLU({.threshold = std::numeric_limits<float>::quiet_NaN()}); }),
-                  {"threshold must be >= 0", "nan"});
+  expect_contains(
+      message_of<ValueError>([] { L::ReLU({.threshold = std::numeric_limits<float>::quiet_NaN()}); }),
+      {"threshold must be >= 0", "nan"});
   expect_contains(message_of<ValueError>([] { L::LeakyReLU({.negative_slope = -0.1f}); }),
                   {"LeakyReLU \"", "negative_slope must be >= 0", "received -0.1"});
-  expect_contains(message_of<ValueError>([] { L::PReLU({.shared_axes = {0, 1}}); }),
+  expect_contains(message_of<ValueError>([] {
+                    L::PReLU({.shared_axes = {0, 1}});
+                  }),
                   {"PReLU \"", "shared_axes", "after the batch", "received 0"});
   expect_contains(message_of<ValueError>([] { L::PReLU({.alpha_initializer = "zeroes"}); }), {"zeroes"});
-  expect_contains(message_of<ShapeError>([] { L::PReLU({.shared_axes = {3}}).build(Shape{4, 5}); }),
+  expect_contains(message_of<ShapeError>([] {
+                    L::PReLU({.shared_axes = {3}}).build(Shape{4, 5});
+                  }),
                   {"PReLU \"", "shared_axes entry 3", "(None, 4, 5)", "at most 2"});
-  expect_contains(message_of<ShapeError>([] { L::Softmax({.axis = 3}).build(Shape{4, 5}); }),
+  expect_contains(message_of<ShapeError>([] {
+                    L::Softmax({.axis = 3}).build(Shape{4, 5});
+                  }),
                   {"Softmax \"", "axis 3", "(None, 4, 5)", "[-3, 2]"});
   expect_contains(message_of<ShapeError>([] { L::Softmax({.axis = -4}).build(Shape{4, 5}); }), {"axis -4"});
   // A (batch, steps) sequence mask on a (batch, steps, features) input.

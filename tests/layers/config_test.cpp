@@ -72,7 +72,8 @@ std::vector<Case> cases() {
                                                      .shared_axes = {1, 2}});
        },
        Shape{4, 5, 6}},
-      {"ELU", [] { return std::make_unique<ELU>(ELUOptions{.alpha = 0.5f, .name = "elu_custom"}); }, Shape{3}},
+      {"ELU", [] { return std::make_unique<ELU>(ELUOptions{.alpha = 0.5f, .name = "elu_custom"}); },
+       Shape{3}},
       {"Softmax", [] { return std::make_unique<Softmax>(SoftmaxOptions{.axis = 1}); }, Shape{4, 5}},
       {"Flatten",
        [] {
@@ -102,18 +103,17 @@ std::vector<Case> cases() {
        Shape{6, 5, 2}},
       {"Conv1D",
        [] {
-         return std::make_unique<Conv1D>(
-             Conv1DOptions{.filters = 4,
-                           .kernel_size = {3},
-                           .padding = "same",
-                           .data_format = "channels_first",
-                           .dilation_rate = {2}});
+         return std::make_unique<Conv1D>(Conv1DOptions{.filters = 4,
+                                                       .kernel_size = {3},
+                                                       .padding = "same",
+                                                       .data_format = "channels_first",
+                                                       .dilation_rate = {2}});
        },
        Shape{9, 2}},
       {"MaxPooling2D",
        [] {
-         return std::make_unique<MaxPooling2D>(
-             Pooling2DOptions{.pool_size = {3}, .strides = {1, 2}, .padding = "same", .data_format = "channels_first"});
+         return std::make_unique<MaxPooling2D>(Pooling2DOptions{
+             .pool_size = {3}, .strides = {1, 2}, .padding = "same", .data_format = "channels_first"});
        },
        Shape{6, 6, 2}},
       {"AveragePooling2D",
@@ -126,15 +126,17 @@ std::vector<Case> cases() {
        Shape{7, 2}},
       {"AveragePooling1D",
        [] {
-         return std::make_unique<AveragePooling1D>(
-             Pooling1DOptions{.pool_size = {3}, .strides = {2}, .padding = "same", .data_format = "channels_first"});
+         return std::make_unique<AveragePooling1D>(Pooling1DOptions{
+             .pool_size = {3}, .strides = {2}, .padding = "same", .data_format = "channels_first"});
        },
        Shape{3, 8}},
       {"GlobalAveragePooling2D",
        [] { return std::make_unique<GlobalAveragePooling2D>(GlobalPooling2DOptions{.keepdims = true}); },
        Shape{4, 4, 3}},
       {"GlobalMaxPooling2D",
-       [] { return std::make_unique<GlobalMaxPooling2D>(GlobalPooling2DOptions{.data_format = "channels_first"}); },
+       [] {
+         return std::make_unique<GlobalMaxPooling2D>(GlobalPooling2DOptions{.data_format = "channels_first"});
+       },
        Shape{3, 4, 4}},
       {"GlobalAveragePooling1D",
        [] {

@@ -105,8 +105,12 @@ TEST(PoolingLayersVsPyTorch, EveryCase) {
 
 TEST(PoolingLayersGrad, ChannelsFirstThroughTheHarness) {
   set_seed(50);
-  L::Conv2D conv({.filters = 3, .kernel_size = {2, 3}, .strides = {1, 2}, .padding = "same",
-                  .data_format = "channels_first", .activation = "tanh"});
+  L::Conv2D conv({.filters = 3,
+                  .kernel_size = {2, 3},
+                  .strides = {1, 2},
+                  .padding = "same",
+                  .data_format = "channels_first",
+                  .activation = "tanh"});
   testing::check_layer(conv, {.input = {2, 5, 4}, .output = {3, 5, 2}, .params = 2 * 3 * 2 * 3 + 3});
   L::Conv2D relu({.filters = 2, .kernel_size = {3}, .data_format = "channels_first", .activation = "relu"});
   testing::check_layer(relu, {.input = {3, 5, 5}, .output = {2, 3, 3}, .params = 3 * 3 * 3 * 2 + 2});
@@ -146,15 +150,18 @@ TEST(PoolingLayersGrad, GlobalAveragePooling1DWithAMask) {
     layer.build(cf ? Shape{4, 5} : Shape{5, 4});
     Variable x(testing::random_tensor(cf ? Shape{3, 4, 5} : Shape{3, 5, 4}), true);
     x.mask = Tensor::ones({3, 5});
-    for (int s : {1, 3, 4}) x.mask.f32()[s] = 0.0f;      // row 0: steps 0 and 2 count
+    for (int s : {1, 3, 4}) x.mask.f32()[s] = 0.0f;       // row 0: steps 0 and 2 count
     for (int s : {5 + 0, 5 + 1}) x.mask.f32()[s] = 0.0f;  // row 1: steps 2..4
-    testing::gradcheck([&](autograd::Tape* t, auto& in) -> Variable& { return layer(t, *in[0], true); }, {&x});
+    testing::gradcheck([&](autograd::Tape* t, auto& in) -> Variable& { return layer(t, *in[0], true); },
+                       {&x});
     autograd::Tape tape;
     Variable& y = layer(&tape, x, true);
     EXPECT_FALSE(y.mask.defined()) << "Keras' compute_mask returns None";
     tape.backward(y, Tensor::ones(y.value.shape()));
     // Row 0, step 1 is padding; row 0, step 0 is one of two real steps.
-    const auto at = [&](int64_t b, int64_t s, int64_t c) { return cf ? (b * 4 + c) * 5 + s : (b * 5 + s) * 4 + c; };
+    const auto at = [&](int64_t b, int64_t s, int64_t c) {
+      return cf ? (b * 4 + c) * 5 + s : (b * 5 + s) * 4 + c;
+    };
     EXPECT_EQ(x.grad.f32()[at(0, 1, 2)], 0.0f);
     EXPECT_FLOAT_EQ(x.grad.f32()[at(0, 0, 2)], 0.5f);
     EXPECT_FLOAT_EQ(x.grad.f32()[at(1, 3, 1)], 1.0f / 3.0f);
@@ -174,30 +181,39 @@ TEST(PoolingLayers, AllPaddingRowAveragesToNaNAsKeras) {
 }
 
 TEST(PoolingLayers, BadArgumentsAreErrors) {
-  expect_contains(message_of<ValueError>([] { L::MaxPooling2D({.data_format = "NCHW"}); }),
-                  {"MaxPooling2D \"", "data_format must be \"channels_last\" or \"channels_first\"", "\"NCHW\""});
+  expect_contains(
+      message_of<ValueError>([] { L::MaxPooling2D({.data_format = "NCHW"}); }),
+      {"MaxPooling2D \"", "data_format must be \"channels_last\" or \"channels_first\"", "\"NCHW\""});
   expect_contains(message_of<ValueError>([] { L::AveragePooling1D({.data_format = "channels_fist"}); }),
                   {"AveragePooling1D \"", "data_format", "channels_fist"});
   expect_contains(message_of<ValueError>([] { L::GlobalAveragePooling1D({.data_format = ""}); }),
                   {"GlobalAveragePooling1D \"", "data_format"});
-  expect_contains(message_of<ValueError>([] { L::GlobalMaxPooling2D({.data_format = "x"}); }), {"GlobalMaxPooling2D"});
-  expect_contains(message_of<ValueError>([] { L::Conv2D({.filters = 2, .kernel_size = {3}, .data_format = "nchw"}); }),
-                  {"Conv2D \"", "data_format", "\"nchw\""});
-  expect_contains(message_of<ValueError>([] { L::Conv1D({.filters = 2, .kernel_size = {3}, .data_format = "ncw"}); }),
-                  {"Conv1D \"", "data_format"});
+  expect_contains(message_of<ValueError>([] { L::GlobalMaxPooling2D({.data_format = "x"}); }),
+                  {"GlobalMaxPooling2D"});
+  expect_contains(
+      message_of<ValueError>([] { L::Conv2D({.filters = 2, .kernel_size = {3}, .data_format = "nchw"}); }),
+      {"Conv2D \"", "data_format", "\"nchw\""});
+  expect_contains(
+      message_of<ValueError>([] { L::Conv1D({.filters = 2, .kernel_size = {3}, .data_format = "ncw"}); }),
+      {"Conv1D \"", "data_format"});
   expect_contains(message_of<ValueError>([] { L::AveragePooling1D({.pool_size = {0}}); }),
                   {"AveragePooling1D \"", "pool_size must be a positive integer", "received 0"});
-  expect_contains(message_of<ShapeError>([] { L::AveragePooling1D({.pool_size = {5}}).build(Shape{3, 2}); }),
-                  {"AveragePooling1D \"", "pool_size 5 is larger than the input (None, 3, 2)"});
-  expect_contains(message_of<ShapeError>([] { L::GlobalAveragePooling1D().build(Shape{3, 2, 2}); }),
-                  {"GlobalAveragePooling1D \"", "rank 3 (batch, steps, channels)", "(None, 3, 2, 2)"});
-  expect_contains(
-      message_of<ShapeError>([] { L::GlobalMaxPooling1D({.data_format = "channels_first"}).build(Shape{3}); }),
-      {"GlobalMaxPooling1D \"", "(batch, channels, steps)", "(None, 3)"});
   expect_contains(message_of<ShapeError>([] {
-                    L::Conv2D({.filters = 2, .kernel_size = {3}, .data_format = "channels_first"}).build(Shape{3, 5});
+                    L::AveragePooling1D({.pool_size = {5}}).build(Shape{3, 2});
                   }),
-                  {"Conv2D \"", "(batch, channels, height, width)", "(None, 3, 5)"});
+                  {"AveragePooling1D \"", "pool_size 5 is larger than the input (None, 3, 2)"});
+  expect_contains(message_of<ShapeError>([] {
+                    L::GlobalAveragePooling1D().build(Shape{3, 2, 2});
+                  }),
+                  {"GlobalAveragePooling1D \"", "rank 3 (batch, steps, channels)", "(None, 3, 2, 2)"});
+  expect_contains(message_of<ShapeError>(
+                      [] { L::GlobalMaxPooling1D({.data_format = "channels_first"}).build(Shape{3}); }),
+                  {"GlobalMaxPooling1D \"", "(batch, channels, steps)", "(None, 3)"});
+  expect_contains(
+      message_of<ShapeError>([] {
+        L::Conv2D({.filters = 2, .kernel_size = {3}, .data_format = "channels_first"}).build(Shape{3, 5});
+      }),
+      {"Conv2D \"", "(batch, channels, height, width)", "(None, 3, 5)"});
   // A mask whose shape is not (batch, steps).
   L::GlobalAveragePooling1D g;
   g.build(Shape{3, 2});

@@ -20,7 +20,7 @@ struct Conv2DOptions {
   int64_t filters = 0;
   std::vector<int64_t> kernel_size = {};  // {3} means {3, 3}
   std::vector<int64_t> strides = {1};
-  std::string padding = "valid";  // or "same"
+  std::string padding = "valid";              // or "same"
   std::string data_format = "channels_last";  // or "channels_first"
   std::vector<int64_t> dilation_rate = {1};
   std::string activation = "linear";
@@ -32,7 +32,8 @@ struct Conv2DOptions {
   regularizers::Regularizer activity_regularizer = {};  // a penalty on the output (after the activation)
   constraints::Constraint kernel_constraint = {};       // applied after each update in fit()
   constraints::Constraint bias_constraint = {};
-  std::vector<int64_t> input_shape = {};  // (height, width, channels) of a first layer (channels first: c, h, w)
+  std::vector<int64_t> input_shape =
+      {};  // (height, width, channels) of a first layer (channels first: c, h, w)
   std::string name = "";
   std::string dtype = "";  // dtype policy; empty: mixed_precision::global_policy() at construction
 };
@@ -70,7 +71,7 @@ struct Conv1DOptions {
   int64_t filters = 0;
   std::vector<int64_t> kernel_size = {};
   std::vector<int64_t> strides = {1};
-  std::string padding = "valid";  // or "same"
+  std::string padding = "valid";              // or "same"
   std::string data_format = "channels_last";  // or "channels_first"
   std::vector<int64_t> dilation_rate = {1};
   std::string activation = "linear";

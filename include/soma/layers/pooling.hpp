@@ -14,9 +14,9 @@
 namespace soma::layers {
 
 struct Pooling2DOptions {
-  std::vector<int64_t> pool_size = {2};  // {2} means {2, 2}
-  std::vector<int64_t> strides = {};     // empty: pool_size, as Keras' strides=None
-  std::string padding = "valid";         // or "same"
+  std::vector<int64_t> pool_size = {2};       // {2} means {2, 2}
+  std::vector<int64_t> strides = {};          // empty: pool_size, as Keras' strides=None
+  std::string padding = "valid";              // or "same"
   std::string data_format = "channels_last";  // or "channels_first"
   std::vector<int64_t> input_shape = {};
   std::string name = "";
@@ -81,7 +81,8 @@ class Pooling1D : public Layer {
 
 class MaxPooling1D final : public Pooling1D {
  public:
-  explicit MaxPooling1D(Pooling1DOptions options = {}) : Pooling1D("max_pooling1d", std::move(options), true) {}
+  explicit MaxPooling1D(Pooling1DOptions options = {})
+      : Pooling1D("max_pooling1d", std::move(options), true) {}
 };
 
 class AveragePooling1D final : public Pooling1D {
@@ -92,7 +93,7 @@ class AveragePooling1D final : public Pooling1D {
 
 struct GlobalPooling2DOptions {
   std::string data_format = "channels_last";  // or "channels_first"
-  bool keepdims = false;                       // true: (batch, 1, 1, channels) / (batch, channels, 1, 1)
+  bool keepdims = false;                      // true: (batch, 1, 1, channels) / (batch, channels, 1, 1)
   std::vector<int64_t> input_shape = {};
   std::string name = "";
 };
@@ -130,7 +131,7 @@ class GlobalMaxPooling2D final : public GlobalPooling2D {
 
 struct GlobalPooling1DOptions {
   std::string data_format = "channels_last";  // or "channels_first"
-  bool keepdims = false;                       // true: (batch, 1, channels) / (batch, channels, 1)
+  bool keepdims = false;                      // true: (batch, 1, channels) / (batch, channels, 1)
   std::vector<int64_t> input_shape = {};
   std::string name = "";
 };

@@ -21,7 +21,8 @@ Variable& ChannelsOp::forward(Tape* tape, Variable& x, bool to_channels_last) {
   const Shape& s = x.value.shape();
   if (s.rank() != 4) {
     throw ShapeError(std::string("ChannelsOp: expected a 4-D x ") +
-                     (to_channels_last ? "(N, C, H, W)" : "(N, H, W, C)") + ", received shape " + s.str() + ".");
+                     (to_channels_last ? "(N, C, H, W)" : "(N, H, W, C)") + ", received shape " + s.str() +
+                     ".");
   }
   x_ = &x;
   to_last_ = to_channels_last;

@@ -21,8 +21,9 @@ int64_t Pool2DOp::output_extent(int64_t in, int64_t k, int64_t stride, bool same
 Variable& Pool2DOp::forward(Tape* tape, Variable& x, const Pool2DGeometry& g) {
   const Shape& xs = x.value.shape();
   if (xs.rank() != 4) {
-    throw ShapeError(std::string("Pool2DOp: expected x ") + (g.channels_first ? "(N, C, H, W)" : "(N, H, W, C)") +
-                     ", received shape " + xs.str() + ".");
+    throw ShapeError(std::string("Pool2DOp: expected x ") +
+                     (g.channels_first ? "(N, C, H, W)" : "(N, H, W, C)") + ", received shape " + xs.str() +
+                     ".");
   }
   const int hi = g.channels_first ? 2 : 1;
   kernels::PoolSpec s{.n = xs[0],

@@ -12,8 +12,8 @@ Variable& StepMeanOp::forward(Tape* tape, Variable& x, const Tensor& mask, bool 
   }
   const int64_t n = xs[0], t = channels_first ? xs[2] : xs[1], c = channels_first ? xs[1] : xs[2];
   if (mask.defined() && mask.shape() != Shape{n, t}) {
-    throw ShapeError("StepMeanOp: expected a mask of shape " + Shape{n, t}.str() + " for x of shape " + xs.str() +
-                     ", received " + mask.shape().str() + ".");
+    throw ShapeError("StepMeanOp: expected a mask of shape " + Shape{n, t}.str() + " for x of shape " +
+                     xs.str() + ", received " + mask.shape().str() + ".");
   }
   x_ = &x;
   channels_first_ = channels_first;

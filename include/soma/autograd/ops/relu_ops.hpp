@@ -27,8 +27,8 @@ class ReluOp final : public Node {
   ReluOptions options_;
 };
 
-// y = x > 0 ? x : alpha * x, with alpha of the per-sample shape except 1 along the shared axes: x (N, d1..dk),
-// alpha (a1..ak) with each a_i d_i or 1. Gradients for x and alpha. Passes the mask on.
+// y = x > 0 ? x : alpha * x, with alpha of the per-sample shape except 1 along the shared axes: x (N,
+// d1..dk), alpha (a1..ak) with each a_i d_i or 1. Gradients for x and alpha. Passes the mask on.
 class PReluOp final : public Node {
  public:
   Variable& forward(Tape* tape, Variable& x, Variable& alpha);
