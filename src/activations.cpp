@@ -19,7 +19,7 @@ constexpr Known kKnown[] = {
     {"hard_sigmoid", Kind::hard_sigmoid, 1.0f / 6.0f}, {"hard_sigmoid_keras2", Kind::hard_sigmoid, 0.2f},
     {"softsign", Kind::softsign, 0.0f}, {"hard_silu", Kind::hard_silu, 0.0f}, {"hard_swish", Kind::hard_silu, 0.0f},
     {"relu6", Kind::relu6, 0.0f},     {"mish", Kind::mish, 0.0f},
-    {"exponential", Kind::exponential, 0.0f},
+    {"exponential", Kind::exponential, 0.0f}, {"log_softmax", Kind::log_softmax, 0.0f},
 };
 }  // namespace
 
@@ -31,6 +31,14 @@ Activation get(std::string_view name) {
   for (const auto& n : names()) list += (list.empty() ? "" : ", ") + n;
   throw ValueError("activations::get: unknown activation \"" + std::string(name) + "\"; known activations are " +
                    list + ".");
+}
+
+Activation elu(float alpha) {
+  return {Kind::elu, alpha, "elu"};
+}
+
+Activation leaky_relu(float negative_slope) {
+  return {Kind::leaky_relu, negative_slope, "leaky_relu"};
 }
 
 std::vector<std::string> names() {

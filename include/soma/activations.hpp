@@ -24,5 +24,9 @@ struct Activation {
 // An empty name or "linear" is the identity. Unknown names throw ValueError listing the known ones.
 Activation get(std::string_view name);
 std::vector<std::string> names();
+// keras.activations.elu(x, alpha) and leaky_relu(x, negative_slope) with a chosen parameter (by name they
+// take Keras' defaults, 1 and 0.2).
+Activation elu(float alpha = 1.0f);
+Activation leaky_relu(float negative_slope = 0.2f);
 
 }  // namespace soma::activations

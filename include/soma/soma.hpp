@@ -21,6 +21,7 @@
 #include "soma/data/utils.hpp"
 #include "soma/io/model_file.hpp"
 #include "soma/io/weights_file.hpp"
+#include "soma/layers/activation_layers.hpp"
 #include "soma/layers/convolutional.hpp"
 #include "soma/layers/core_layers.hpp"
 #include "soma/layers/dense.hpp"

@@ -1,6 +1,7 @@
 #pragma once
-// Element-wise activations forward and backward on oneDNN eltwise primitives (cached per size), and the
-// scalar reference versions the tests compare them with. Softmax is row-wise and lives in softmax.hpp.
+// Element-wise activations forward and backward: oneDNN eltwise primitives (cached per kind, alpha and
+// size) where oneDNN 2.6 has the function, vectorised loops otherwise, and the scalar reference versions.
+// Softmax and log_softmax are row-wise and live in softmax.hpp.
 #include <cstdint>
 #include <vector>
 
@@ -9,8 +10,13 @@
 
 namespace soma::kernels {
 
-// Whether backward needs the activation's output (true) or its input (false).
-bool backward_uses_output(activations::Kind kind);
+// Whether backward needs the activation's output (true) or its input (false): the output where oneDNN
+// has a dst-based backward (relu, sigmoid, tanh, elu with alpha >= 0, relu6, exponential; softmax).
+bool backward_uses_output(const activations::Activation& act);
+// The same for a kind with its default (non-negative) parameter.
+inline bool backward_uses_output(activations::Kind kind) {
+  return backward_uses_output(activations::Activation{kind, 0.0f, ""});
+}
 
 class Eltwise {
  public:
@@ -22,6 +28,7 @@ class Eltwise {
  private:
   struct Entry {
     activations::Kind kind;
+    float alpha;
     int64_t n;
     bool backward;
     BoundPrimitive prim;

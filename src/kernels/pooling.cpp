@@ -15,8 +15,9 @@ Pooling::Entry& Pooling::lookup(const PoolSpec& s) {
   if (it != cache_.end()) return *it;
   const bool serial = s.n * s.oh() * s.ow() * s.c * s.kh * s.kw < kSerialElements;
   const SerialScope scope(serial);
-  const dnnl::memory::desc src({s.n, s.c, s.h, s.w}, dt::f32, tag::nhwc);
-  const dnnl::memory::desc dst({s.n, s.c, s.oh(), s.ow()}, dt::f32, tag::nhwc);
+  const tag layout = s.channels_first ? tag::nchw : tag::nhwc;
+  const dnnl::memory::desc src({s.n, s.c, s.h, s.w}, dt::f32, layout);
+  const dnnl::memory::desc dst({s.n, s.c, s.oh(), s.ow()}, dt::f32, layout);
   const auto algo = s.max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_exclude_padding;
   const dnnl::memory::dims strides{s.sh, s.sw}, kernel{s.kh, s.kw}, pad_l{s.pt, s.pl}, pad_r{s.pb, s.pr};
   const dnnl::pooling_forward::desc fd(dnnl::prop_kind::forward_training, algo, src, dst, strides, kernel,
@@ -70,12 +71,15 @@ void pool2d_reference(const PoolSpec& s, const float* x, float* y) {
             for (int64_t b = 0; b < s.kw; ++b) {
               const int64_t r = i * s.sh + a - s.pt, c = j * s.sw + b - s.pl;
               if (r < 0 || r >= s.h || c < 0 || c >= s.w) continue;
-              const double v = x[((n * s.h + r) * s.w + c) * s.c + ch];
+              const double v = s.channels_first ? x[((n * s.c + ch) * s.h + r) * s.w + c]
+                                                : x[((n * s.h + r) * s.w + c) * s.c + ch];
               best = std::max(best, v);
               sum += v;
               ++count;
             }
-          y[((n * s.oh() + i) * s.ow() + j) * s.c + ch] = static_cast<float>(s.max ? best : sum / count);
+          const int64_t at = s.channels_first ? ((n * s.c + ch) * s.oh() + i) * s.ow() + j
+                                              : ((n * s.oh() + i) * s.ow() + j) * s.c + ch;
+          y[at] = static_cast<float>(s.max ? best : sum / count);
         }
 }
 

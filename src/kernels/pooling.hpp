@@ -1,5 +1,6 @@
 #pragma once
-// 2-D max and average pooling on oneDNN, channels-last: x (N, H, W, C) -> y (N, OH, OW, C). Average
+// 2-D max and average pooling on oneDNN, channels-last: x (N, H, W, C) -> y (N, OH, OW, C), or
+// channels-first (N, C, H, W) -> (N, C, OH, OW), which oneDNN takes as it is (nchw). Average
 // pooling divides by the number of window elements inside the input (padding excluded), as TensorFlow's
 // "same" padding does. Max pooling keeps oneDNN's workspace (the argmax) for backward.
 #include <cstdint>
@@ -15,6 +16,7 @@ struct PoolSpec {
   int64_t kh = 2, kw = 2, sh = 2, sw = 2;
   int64_t pt = 0, pl = 0, pb = 0, pr = 0;
   bool max = true;
+  bool channels_first = false;
   int64_t oh() const { return (h + pt + pb - kh) / sh + 1; }
   int64_t ow() const { return (w + pl + pr - kw) / sw + 1; }
   bool operator==(const PoolSpec&) const = default;

@@ -47,29 +47,34 @@ Conv2D::Conv2D(Conv2DOptions options)
                .dh = dilation[0],
                .dw = dilation[1],
                .same = detail::same_padding(options_.padding, who())};
+  channels_first_ = detail::channels_first(options_.data_format, who());
 }
 
 Shape Conv2D::output_shape(const Shape& in) const {
   if (in.rank() != 3) {
-    throw ShapeError(who() + ": expected input of rank 4 (batch, height, width, channels), received " +
-                     in.with_batch(-1).str() + ".");
+    throw ShapeError(
+        who() + ": expected input of rank 4 " +
+        (channels_first_ ? "(batch, channels, height, width)" : "(batch, height, width, channels)") +
+        ", received " + in.with_batch(-1).str() + ".");
   }
+  const int hi = channels_first_ ? 1 : 0;
   const int64_t oh =
-      autograd::Conv2DOp::output_extent(in[0], kernel_size_[0], geometry_.sh, geometry_.dh, geometry_.same);
-  const int64_t ow =
-      autograd::Conv2DOp::output_extent(in[1], kernel_size_[1], geometry_.sw, geometry_.dw, geometry_.same);
+      autograd::Conv2DOp::output_extent(in[hi], kernel_size_[0], geometry_.sh, geometry_.dh, geometry_.same);
+  const int64_t ow = autograd::Conv2DOp::output_extent(in[hi + 1], kernel_size_[1], geometry_.sw,
+                                                       geometry_.dw, geometry_.same);
   if (oh <= 0 || ow <= 0) {
     throw ShapeError(who() + ": kernel " + std::to_string(kernel_size_[0]) + "x" +
                      std::to_string(kernel_size_[1]) + " is larger than the input " +
                      in.with_batch(-1).str() +
                      " with valid padding; use padding \"same\" or a smaller kernel.");
   }
-  return Shape{oh, ow, options_.filters};
+  return channels_first_ ? Shape{options_.filters, oh, ow} : Shape{oh, ow, options_.filters};
 }
 
 void Conv2D::build_weights(const Shape& in) {
   output_shape(in);
-  kernel_ = &add_weight("kernel", Shape{kernel_size_[0], kernel_size_[1], in[2], options_.filters},
+  const int64_t channels = channels_first_ ? in[0] : in[2];
+  kernel_ = &add_weight("kernel", Shape{kernel_size_[0], kernel_size_[1], channels, options_.filters},
                         options_.kernel_initializer);
   if (options_.use_bias) bias_ = &add_weight("bias", Shape{options_.filters}, options_.bias_initializer);
   regularize(*kernel_, options_.kernel_regularizer);
@@ -80,7 +85,9 @@ void Conv2D::build_weights(const Shape& in) {
 
 autograd::Variable& Conv2D::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
   const bool fuse = activation_.kind == activations::Kind::relu;
-  autograd::Variable& z = conv_.forward(tape, x, *kernel_, bias_, geometry_, fuse, bf16_);
+  autograd::Variable& xl = channels_first_ ? to_last_.forward(tape, x, true) : x;
+  autograd::Variable& zl = conv_.forward(tape, xl, *kernel_, bias_, geometry_, fuse, bf16_);
+  autograd::Variable& z = channels_first_ ? to_first_.forward(tape, zl, false) : zl;
   return fuse ? z : act_.forward(tape, z, activation_);
 }
 
@@ -97,26 +104,30 @@ Conv1D::Conv1D(Conv1DOptions options)
   check_strides_dilation(who(), stride, 1, dilation, 1);
   geometry_ = {
       .sh = 1, .sw = stride, .dh = 1, .dw = dilation, .same = detail::same_padding(options_.padding, who())};
+  channels_first_ = detail::channels_first(options_.data_format, who());
 }
 
 Shape Conv1D::output_shape(const Shape& in) const {
   if (in.rank() != 2) {
-    throw ShapeError(who() + ": expected input of rank 3 (batch, steps, channels), received " +
-                     in.with_batch(-1).str() + ".");
+    throw ShapeError(who() + ": expected input of rank 3 " +
+                     (channels_first_ ? "(batch, channels, steps)" : "(batch, steps, channels)") +
+                     ", received " + in.with_batch(-1).str() + ".");
   }
-  const int64_t steps =
-      autograd::Conv2DOp::output_extent(in[0], kernel_size_, geometry_.sw, geometry_.dw, geometry_.same);
+  const int64_t steps = autograd::Conv2DOp::output_extent(in[channels_first_ ? 1 : 0], kernel_size_,
+                                                          geometry_.sw, geometry_.dw, geometry_.same);
   if (steps <= 0) {
     throw ShapeError(who() + ": kernel_size " + std::to_string(kernel_size_) + " is larger than the input " +
                      in.with_batch(-1).str() +
                      " with valid padding; use padding \"same\" or a smaller kernel.");
   }
-  return Shape{steps, options_.filters};
+  return channels_first_ ? Shape{options_.filters, steps} : Shape{steps, options_.filters};
 }
 
 void Conv1D::build_weights(const Shape& in) {
   output_shape(in);
-  kernel_ = &add_weight("kernel", Shape{kernel_size_, in[1], options_.filters}, options_.kernel_initializer);
+  const int64_t channels = channels_first_ ? in[0] : in[1];
+  kernel_ =
+      &add_weight("kernel", Shape{kernel_size_, channels, options_.filters}, options_.kernel_initializer);
   if (options_.use_bias) bias_ = &add_weight("bias", Shape{options_.filters}, options_.bias_initializer);
   regularize(*kernel_, options_.kernel_regularizer);
   if (bias_) regularize(*bias_, options_.bias_regularizer);
@@ -125,14 +136,20 @@ void Conv1D::build_weights(const Shape& in) {
 }
 
 autograd::Variable& Conv1D::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
+  // channels_last (N, T, C) is viewed as (N, 1, T, C); channels_first (N, C, T) as (N, C, 1, T), reordered
+  // to (N, 1, T, C) for the convolution and its (N, 1, T', O) output back to (N, O, 1, T').
   const Shape& s = x.value.shape();
-  autograd::Variable& x2 = x_view_.forward(tape, x, Shape{s[0], 1, s[1], s[2]});
+  autograd::Variable& x2 =
+      channels_first_ ? to_last_.forward(tape, x_view_.forward(tape, x, Shape{s[0], s[1], 1, s[2]}), true)
+                      : x_view_.forward(tape, x, Shape{s[0], 1, s[1], s[2]});
   const Shape& k = kernel_->value.shape();
   autograd::Variable& k2 = kernel_view_.forward(tape, *kernel_, Shape{1, k[0], k[1], k[2]});
   const bool fuse = activation_.kind == activations::Kind::relu;
   autograd::Variable& y2 = conv_.forward(tape, x2, k2, bias_, geometry_, fuse, bf16_);
-  const Shape& ys = y2.value.shape();
-  autograd::Variable& y = out_view_.forward(tape, y2, Shape{ys[0], ys[2], ys[3]});
+  autograd::Variable& y2f = channels_first_ ? to_first_.forward(tape, y2, false) : y2;
+  const Shape& ys = y2f.value.shape();
+  autograd::Variable& y =
+      out_view_.forward(tape, y2f, channels_first_ ? Shape{ys[0], ys[1], ys[3]} : Shape{ys[0], ys[2], ys[3]});
   return fuse ? y : act_.forward(tape, y, activation_);
 }
 

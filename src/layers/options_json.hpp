@@ -11,6 +11,7 @@
 #include "core/options_config.hpp"
 #include "soma/core/config.hpp"
 #include "soma/core/error.hpp"
+#include "soma/layers/activation_layers.hpp"
 #include "soma/layers/convolutional.hpp"
 #include "soma/layers/core_layers.hpp"
 #include "soma/layers/dense.hpp"
@@ -100,20 +101,23 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FlattenOptions, input_shape, nam
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReshapeOptions, target_shape, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DropoutOptions, rate, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Conv2DOptions, filters, kernel_size, strides, padding,
-                                                dilation_rate, activation, use_bias, kernel_initializer,
-                                                bias_initializer, kernel_regularizer, bias_regularizer,
-                                                activity_regularizer, kernel_constraint, bias_constraint,
-                                                input_shape, name, dtype)
+                                                data_format, dilation_rate, activation, use_bias,
+                                                kernel_initializer, bias_initializer, kernel_regularizer,
+                                                bias_regularizer, activity_regularizer, kernel_constraint,
+                                                bias_constraint, input_shape, name, dtype)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Conv1DOptions, filters, kernel_size, strides, padding,
-                                                dilation_rate, activation, use_bias, kernel_initializer,
-                                                bias_initializer, kernel_regularizer, bias_regularizer,
-                                                activity_regularizer, kernel_constraint, bias_constraint,
-                                                input_shape, name, dtype)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Pooling2DOptions, pool_size, strides, padding, input_shape,
+                                                data_format, dilation_rate, activation, use_bias,
+                                                kernel_initializer, bias_initializer, kernel_regularizer,
+                                                bias_regularizer, activity_regularizer, kernel_constraint,
+                                                bias_constraint, input_shape, name, dtype)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Pooling2DOptions, pool_size, strides, padding, data_format,
+                                                input_shape, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Pooling1DOptions, pool_size, strides, padding, data_format,
+                                                input_shape, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GlobalPooling2DOptions, data_format, keepdims, input_shape,
                                                 name)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Pooling1DOptions, pool_size, strides, padding, input_shape,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GlobalPooling1DOptions, data_format, keepdims, input_shape,
                                                 name)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GlobalPooling2DOptions, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BatchNormalizationOptions, axis, momentum, epsilon, center,
                                                 scale, beta_initializer, gamma_initializer,
                                                 moving_mean_initializer, moving_variance_initializer,
@@ -132,5 +136,29 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GaussianNoiseOptions, stddev, in
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GaussianDropoutOptions, rate, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BidirectionalOptions, merge_mode, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TimeDistributedOptions, name)
+
+// max_value is null for Keras' None.
+inline void to_json(Config& j, const ReLUOptions& o) {
+  j = Config{{"max_value", o.max_value ? Config(*o.max_value) : Config(nullptr)},
+             {"negative_slope", o.negative_slope},
+             {"threshold", o.threshold},
+             {"input_shape", o.input_shape},
+             {"name", o.name}};
+}
+inline void from_json(const Config& j, ReLUOptions& o) {
+  const ReLUOptions d;
+  o.max_value = j.contains("max_value") && !j.at("max_value").is_null()
+                    ? std::optional<float>(j.at("max_value").get<float>())
+                    : std::nullopt;
+  o.negative_slope = j.value("negative_slope", d.negative_slope);
+  o.threshold = j.value("threshold", d.threshold);
+  o.input_shape = j.value("input_shape", d.input_shape);
+  o.name = j.value("name", d.name);
+}
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LeakyReLUOptions, negative_slope, input_shape, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PReLUOptions, alpha_initializer, alpha_regularizer,
+                                                alpha_constraint, shared_axes, input_shape, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ELUOptions, alpha, input_shape, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SoftmaxOptions, axis, input_shape, name)
 
 }  // namespace soma::layers

@@ -48,7 +48,10 @@ Config Dropout::get_config() const {
 Config Pooling2D::get_config() const {
   return soma::detail::options_config(options_, name());
 }
-Config MaxPooling1D::get_config() const {
+Config Pooling1D::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config GlobalPooling1D::get_config() const {
   return soma::detail::options_config(options_, name());
 }
 Config GlobalPooling2D::get_config() const {
@@ -72,6 +75,22 @@ Config TimeDistributed::get_config() const {
   Config c = soma::detail::options_config(options_, name());
   c["layer"] = serialize(*inner_);
   return c;
+}
+
+Config ReLU::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config LeakyReLU::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config PReLU::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config ELU::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config Softmax::get_config() const {
+  return soma::detail::options_config(options_, name());
 }
 
 Config ActivityRegularization::get_config() const {
@@ -141,6 +160,10 @@ Registry& registry() {
     f["MaxPooling2D"] = plain<MaxPooling2D, Pooling2DOptions>("MaxPooling2D");
     f["AveragePooling2D"] = plain<AveragePooling2D, Pooling2DOptions>("AveragePooling2D");
     f["MaxPooling1D"] = plain<MaxPooling1D, Pooling1DOptions>("MaxPooling1D");
+    f["AveragePooling1D"] = plain<AveragePooling1D, Pooling1DOptions>("AveragePooling1D");
+    f["GlobalAveragePooling1D"] =
+        plain<GlobalAveragePooling1D, GlobalPooling1DOptions>("GlobalAveragePooling1D");
+    f["GlobalMaxPooling1D"] = plain<GlobalMaxPooling1D, GlobalPooling1DOptions>("GlobalMaxPooling1D");
     f["GlobalAveragePooling2D"] =
         plain<GlobalAveragePooling2D, GlobalPooling2DOptions>("GlobalAveragePooling2D");
     f["GlobalMaxPooling2D"] = plain<GlobalMaxPooling2D, GlobalPooling2DOptions>("GlobalMaxPooling2D");
@@ -169,6 +192,11 @@ Registry& registry() {
     f["SpatialDropout2D"] = plain<SpatialDropout2D, SpatialDropoutOptions>("SpatialDropout2D");
     f["GaussianNoise"] = plain<GaussianNoise, GaussianNoiseOptions>("GaussianNoise");
     f["GaussianDropout"] = plain<GaussianDropout, GaussianDropoutOptions>("GaussianDropout");
+    f["ReLU"] = plain<ReLU, ReLUOptions>("ReLU");
+    f["LeakyReLU"] = plain<LeakyReLU, LeakyReLUOptions>("LeakyReLU");
+    f["PReLU"] = plain<PReLU, PReLUOptions>("PReLU");
+    f["ELU"] = plain<ELU, ELUOptions>("ELU");
+    f["Softmax"] = plain<Softmax, SoftmaxOptions>("Softmax");
     f["Bidirectional"] = [](const Config& c) {
       std::unique_ptr<Layer> inner = deserialize(inner_spec(c, "Bidirectional"));
       auto* rnn = dynamic_cast<Recurrent*>(inner.get());

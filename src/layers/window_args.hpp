@@ -43,4 +43,12 @@ inline bool same_padding(const std::string& padding, const std::string& who) {
   throw ValueError(who + ": padding must be \"valid\" or \"same\", received \"" + padding + "\".");
 }
 
+// "channels_last" -> false, "channels_first" -> true.
+inline bool channels_first(const std::string& data_format, const std::string& who) {
+  if (data_format == "channels_last") return false;
+  if (data_format == "channels_first") return true;
+  throw ValueError(who + ": data_format must be \"channels_last\" or \"channels_first\", received \"" +
+                   data_format + "\".");
+}
+
 }  // namespace soma::layers::detail

@@ -134,7 +134,36 @@ INSTANTIATE_TEST_SUITE_P(
                                .pl = 0,
                                .pb = 1,
                                .pr = 1},
-                      PoolSpec{.n = 2, .h = 4, .w = 6, .c = 3, .kh = 4, .kw = 6, .sh = 1, .sw = 1}));
+                      PoolSpec{.n = 2, .h = 4, .w = 6, .c = 3, .kh = 4, .kw = 6, .sh = 1, .sw = 1},
+                      // channels_first (nchw): oneDNN reads the layout as it is.
+                      PoolSpec{.n = 2,
+                               .h = 7,
+                               .w = 5,
+                               .c = 3,
+                               .kh = 3,
+                               .kw = 2,
+                               .sh = 2,
+                               .sw = 1,
+                               .pt = 1,
+                               .pl = 0,
+                               .pb = 1,
+                               .pr = 1,
+                               .max = true,
+                               .channels_first = true},
+                      PoolSpec{.n = 2,
+                               .h = 7,
+                               .w = 5,
+                               .c = 3,
+                               .kh = 3,
+                               .kw = 2,
+                               .sh = 2,
+                               .sw = 1,
+                               .pt = 1,
+                               .pl = 0,
+                               .pb = 1,
+                               .pr = 1,
+                               .max = false,
+                               .channels_first = true}));
 
 }  // namespace
 }  // namespace soma::kernels

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "soma/constraints.hpp"
+#include "soma/layers/activation_layers.hpp"
 #include "soma/layers/convolutional.hpp"
 #include "soma/layers/core_layers.hpp"
 #include "soma/layers/dense.hpp"
@@ -55,6 +56,25 @@ std::vector<Case> cases() {
        Shape{7}},
       {"Activation", [] { return std::make_unique<Activation>(ActivationOptions{.activation = "sigmoid"}); },
        Shape{3}},
+      {"ReLU",
+       [] {
+         return std::make_unique<ReLU>(
+             ReLUOptions{.max_value = 4.5f, .negative_slope = 0.1f, .threshold = 0.25f, .input_shape = {3}});
+       },
+       Shape{3}},
+      {"LeakyReLU", [] { return std::make_unique<LeakyReLU>(LeakyReLUOptions{.negative_slope = 0.05f}); },
+       Shape{3}},
+      {"PReLU",
+       [=] {
+         return std::make_unique<PReLU>(PReLUOptions{.alpha_initializer = initializers::Constant(0.25f),
+                                                     .alpha_regularizer = reg,
+                                                     .alpha_constraint = "non_neg",
+                                                     .shared_axes = {1, 2}});
+       },
+       Shape{4, 5, 6}},
+      {"ELU", [] { return std::make_unique<ELU>(ELUOptions{.alpha = 0.5f, .name = "elu_custom"}); },
+       Shape{3}},
+      {"Softmax", [] { return std::make_unique<Softmax>(SoftmaxOptions{.axis = 1}); }, Shape{4, 5}},
       {"Flatten",
        [] {
          return std::make_unique<Flatten>(FlattenOptions{.input_shape = {2, 3}});
@@ -73,6 +93,7 @@ std::vector<Case> cases() {
                            .kernel_size = {3, 2},
                            .strides = {2, 1},
                            .padding = "same",
+                           .data_format = "channels_first",
                            .dilation_rate = {1},
                            .activation = "relu",
                            .kernel_initializer = "lecun_uniform",
@@ -82,14 +103,17 @@ std::vector<Case> cases() {
        Shape{6, 5, 2}},
       {"Conv1D",
        [] {
-         return std::make_unique<Conv1D>(
-             Conv1DOptions{.filters = 4, .kernel_size = {3}, .padding = "same", .dilation_rate = {2}});
+         return std::make_unique<Conv1D>(Conv1DOptions{.filters = 4,
+                                                       .kernel_size = {3},
+                                                       .padding = "same",
+                                                       .data_format = "channels_first",
+                                                       .dilation_rate = {2}});
        },
        Shape{9, 2}},
       {"MaxPooling2D",
        [] {
-         return std::make_unique<MaxPooling2D>(
-             Pooling2DOptions{.pool_size = {3}, .strides = {1, 2}, .padding = "same"});
+         return std::make_unique<MaxPooling2D>(Pooling2DOptions{
+             .pool_size = {3}, .strides = {1, 2}, .padding = "same", .data_format = "channels_first"});
        },
        Shape{6, 6, 2}},
       {"AveragePooling2D",
@@ -100,8 +124,27 @@ std::vector<Case> cases() {
       {"MaxPooling1D",
        [] { return std::make_unique<MaxPooling1D>(Pooling1DOptions{.pool_size = {3}, .padding = "same"}); },
        Shape{7, 2}},
-      {"GlobalAveragePooling2D", [] { return std::make_unique<GlobalAveragePooling2D>(); }, Shape{4, 4, 3}},
-      {"GlobalMaxPooling2D", [] { return std::make_unique<GlobalMaxPooling2D>(); }, Shape{4, 4, 3}},
+      {"AveragePooling1D",
+       [] {
+         return std::make_unique<AveragePooling1D>(Pooling1DOptions{
+             .pool_size = {3}, .strides = {2}, .padding = "same", .data_format = "channels_first"});
+       },
+       Shape{3, 8}},
+      {"GlobalAveragePooling2D",
+       [] { return std::make_unique<GlobalAveragePooling2D>(GlobalPooling2DOptions{.keepdims = true}); },
+       Shape{4, 4, 3}},
+      {"GlobalMaxPooling2D",
+       [] {
+         return std::make_unique<GlobalMaxPooling2D>(GlobalPooling2DOptions{.data_format = "channels_first"});
+       },
+       Shape{3, 4, 4}},
+      {"GlobalAveragePooling1D",
+       [] {
+         return std::make_unique<GlobalAveragePooling1D>(
+             GlobalPooling1DOptions{.data_format = "channels_first", .keepdims = true});
+       },
+       Shape{3, 6}},
+      {"GlobalMaxPooling1D", [] { return std::make_unique<GlobalMaxPooling1D>(); }, Shape{6, 3}},
       {"BatchNormalization",
        [] {
          return std::make_unique<BatchNormalization>(BatchNormalizationOptions{
@@ -197,6 +240,11 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
   for (const Case& c : cases()) covered.insert(c.label);
   for (const char* name : {"Dense",
                            "Activation",
+                           "ReLU",
+                           "LeakyReLU",
+                           "PReLU",
+                           "ELU",
+                           "Softmax",
                            "Flatten",
                            "Reshape",
                            "Dropout",
@@ -207,6 +255,9 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
                            "MaxPooling1D",
                            "GlobalAveragePooling2D",
                            "GlobalMaxPooling2D",
+                           "AveragePooling1D",
+                           "GlobalAveragePooling1D",
+                           "GlobalMaxPooling1D",
                            "BatchNormalization",
                            "SimpleRNN",
                            "LSTM",
@@ -242,6 +293,18 @@ TEST(LayerConfig, AutomaticNamesSkipNamesTakenExplicitly) {
       deserialize(Config{{"class_name", "GaussianDropout"}, {"config", {{"rate", 0.1}, {"name", taken2}}}});
   EXPECT_EQ(a->name(), taken1);
   EXPECT_EQ(GaussianDropout(0.1f).name(), "gaussian_dropout_" + std::to_string(k + 3));
+}
+
+TEST(LayerConfig, ReLUMaxValueNoneIsNull) {
+  const Config spec = serialize(ReLU());
+  EXPECT_TRUE(spec["config"]["max_value"].is_null());
+  EXPECT_TRUE(serialize(*deserialize(spec))["config"]["max_value"].is_null());
+  auto six = deserialize(Config{{"class_name", "ReLU"}, {"config", {{"max_value", 6}}}});
+  EXPECT_EQ(six->get_config()["max_value"], 6.0f);
+  expect_contains(message_of<ValueError>([] {
+                    deserialize(Config{{"class_name", "ReLU"}, {"config", {{"max_value", "six"}}}});
+                  }),
+                  {"ReLU config", "\"max_value\"", "wrong type"});
 }
 
 TEST(LayerConfig, MissingArgumentsTakeTheirDefaults) {

@@ -1,12 +1,14 @@
 #pragma once
-// keras.layers.Conv2D and Conv1D, channels-last: Conv2D takes (batch, height, width, channels), Conv1D
-// (batch, steps, channels). Kernels are stored as Keras stores them: (kh, kw, in, filters) and
-// (k, in, filters), so weights can be exchanged with Keras models.
+// keras.layers.Conv2D and Conv1D. data_format "channels_last" (the default): Conv2D takes (batch, height,
+// width, channels), Conv1D (batch, steps, channels); "channels_first": (batch, channels, height, width)
+// and (batch, channels, steps). Kernels are stored as Keras stores them, whatever the data_format:
+// (kh, kw, in, filters) and (k, in, filters), so weights can be exchanged with Keras models.
 #include <string>
 #include <vector>
 
 #include "soma/activations.hpp"
 #include "soma/autograd/ops/activation_op.hpp"
+#include "soma/autograd/ops/channels_op.hpp"
 #include "soma/autograd/ops/conv2d_op.hpp"
 #include "soma/autograd/ops/reshape_op.hpp"
 #include "soma/layers/layer.hpp"
@@ -18,7 +20,8 @@ struct Conv2DOptions {
   int64_t filters = 0;
   std::vector<int64_t> kernel_size = {};  // {3} means {3, 3}
   std::vector<int64_t> strides = {1};
-  std::string padding = "valid";  // or "same"
+  std::string padding = "valid";              // or "same"
+  std::string data_format = "channels_last";  // or "channels_first"
   std::vector<int64_t> dilation_rate = {1};
   std::string activation = "linear";
   bool use_bias = true;
@@ -29,7 +32,8 @@ struct Conv2DOptions {
   regularizers::Regularizer activity_regularizer = {};  // a penalty on the output (after the activation)
   constraints::Constraint kernel_constraint = {};       // applied after each update in fit()
   constraints::Constraint bias_constraint = {};
-  std::vector<int64_t> input_shape = {};  // (height, width, channels) of a first layer
+  std::vector<int64_t> input_shape =
+      {};  // (height, width, channels) of a first layer (channels first: c, h, w)
   std::string name = "";
   std::string dtype = "";  // dtype policy; empty: mixed_precision::global_policy() at construction
 };
@@ -54,8 +58,11 @@ class Conv2D final : public Layer {
   std::array<int64_t, 2> kernel_size_{};
   activations::Activation activation_;
   bool bf16_ = false;
+  // channels_first runs the channels-last convolution between two reorders.
+  bool channels_first_ = false;
   autograd::Variable* kernel_ = nullptr;
   autograd::Variable* bias_ = nullptr;
+  autograd::ChannelsOp to_last_, to_first_;
   autograd::Conv2DOp conv_;
   autograd::ActivationOp act_;
 };
@@ -64,7 +71,8 @@ struct Conv1DOptions {
   int64_t filters = 0;
   std::vector<int64_t> kernel_size = {};
   std::vector<int64_t> strides = {1};
-  std::string padding = "valid";  // or "same"
+  std::string padding = "valid";              // or "same"
+  std::string data_format = "channels_last";  // or "channels_first"
   std::vector<int64_t> dilation_rate = {1};
   std::string activation = "linear";
   bool use_bias = true;
@@ -75,7 +83,7 @@ struct Conv1DOptions {
   regularizers::Regularizer activity_regularizer = {};  // a penalty on the output (after the activation)
   constraints::Constraint kernel_constraint = {};       // applied after each update in fit()
   constraints::Constraint bias_constraint = {};
-  std::vector<int64_t> input_shape = {};  // (steps, channels) of a first layer
+  std::vector<int64_t> input_shape = {};  // (steps, channels) of a first layer (channels first: c, steps)
   std::string name = "";
   std::string dtype = "";  // dtype policy; empty: mixed_precision::global_policy() at construction
 };
@@ -100,9 +108,11 @@ class Conv1D final : public Layer {
   int64_t kernel_size_ = 0;
   activations::Activation activation_;
   bool bf16_ = false;
+  bool channels_first_ = false;
   autograd::Variable* kernel_ = nullptr;
   autograd::Variable* bias_ = nullptr;
   autograd::ReshapeOp x_view_, kernel_view_, out_view_;
+  autograd::ChannelsOp to_last_, to_first_;
   autograd::Conv2DOp conv_;
   autograd::ActivationOp act_;
 };

@@ -1,19 +1,23 @@
 #pragma once
-// keras.layers pooling, channels-last: MaxPooling2D, AveragePooling2D (batch, height, width, channels);
-// MaxPooling1D (batch, steps, channels); GlobalAveragePooling2D, GlobalMaxPooling2D -> (batch, channels).
+// keras.layers pooling. data_format "channels_last" (the default): MaxPooling2D, AveragePooling2D take
+// (batch, height, width, channels), the 1-D layers (batch, steps, channels); "channels_first":
+// (batch, channels, height, width) and (batch, channels, steps). The global layers give (batch, channels),
+// or with keepdims the input's rank with 1 for each pooled axis.
 #include <string>
 #include <vector>
 
 #include "soma/autograd/ops/pool2d_op.hpp"
 #include "soma/autograd/ops/reshape_op.hpp"
+#include "soma/autograd/ops/step_mean_op.hpp"
 #include "soma/layers/layer.hpp"
 
 namespace soma::layers {
 
 struct Pooling2DOptions {
-  std::vector<int64_t> pool_size = {2};  // {2} means {2, 2}
-  std::vector<int64_t> strides = {};     // empty: pool_size, as Keras' strides=None
-  std::string padding = "valid";         // or "same"
+  std::vector<int64_t> pool_size = {2};       // {2} means {2, 2}
+  std::vector<int64_t> strides = {};          // empty: pool_size, as Keras' strides=None
+  std::string padding = "valid";              // or "same"
+  std::string data_format = "channels_last";  // or "channels_first"
   std::vector<int64_t> input_shape = {};
   std::string name = "";
 };
@@ -52,19 +56,20 @@ struct Pooling1DOptions {
   std::vector<int64_t> pool_size = {2};
   std::vector<int64_t> strides = {};  // empty: pool_size
   std::string padding = "valid";
+  std::string data_format = "channels_last";  // or "channels_first"
   std::vector<int64_t> input_shape = {};
   std::string name = "";
 };
 
-// Runs as a MaxPooling2D over a height of 1.
-class MaxPooling1D final : public Layer {
+// MaxPooling1D and AveragePooling1D: run as 2-D pooling over a height of 1.
+class Pooling1D : public Layer {
  public:
-  explicit MaxPooling1D(Pooling1DOptions options = {});
-  std::string type() const override { return "MaxPooling1D"; }
+  std::string type() const final { return geometry_.max ? "MaxPooling1D" : "AveragePooling1D"; }
   Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override;
 
  protected:
+  Pooling1D(const std::string& prefix, Pooling1DOptions options, bool max);
   autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
 
  private:
@@ -74,7 +79,21 @@ class MaxPooling1D final : public Layer {
   autograd::Pool2DOp op_;
 };
 
+class MaxPooling1D final : public Pooling1D {
+ public:
+  explicit MaxPooling1D(Pooling1DOptions options = {})
+      : Pooling1D("max_pooling1d", std::move(options), true) {}
+};
+
+class AveragePooling1D final : public Pooling1D {
+ public:
+  explicit AveragePooling1D(Pooling1DOptions options = {})
+      : Pooling1D("average_pooling1d", std::move(options), false) {}
+};
+
 struct GlobalPooling2DOptions {
+  std::string data_format = "channels_last";  // or "channels_first"
+  bool keepdims = false;                      // true: (batch, 1, 1, channels) / (batch, channels, 1, 1)
   std::vector<int64_t> input_shape = {};
   std::string name = "";
 };
@@ -93,6 +112,7 @@ class GlobalPooling2D : public Layer {
  private:
   GlobalPooling2DOptions options_;
   bool max_;
+  bool channels_first_;
   autograd::Pool2DOp op_;
   autograd::ReshapeOp view_;
 };
@@ -107,6 +127,46 @@ class GlobalMaxPooling2D final : public GlobalPooling2D {
  public:
   explicit GlobalMaxPooling2D(GlobalPooling2DOptions options = {})
       : GlobalPooling2D("global_max_pooling2d", std::move(options), true) {}
+};
+
+struct GlobalPooling1DOptions {
+  std::string data_format = "channels_last";  // or "channels_first"
+  bool keepdims = false;                      // true: (batch, 1, channels) / (batch, channels, 1)
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+// GlobalAveragePooling1D averages the unmasked steps only when the input carries a sequence mask
+// (Embedding mask_zero); GlobalMaxPooling1D, as Keras 3's, ignores the mask. Neither passes a mask on.
+class GlobalPooling1D : public Layer {
+ public:
+  std::string type() const final { return max_ ? "GlobalMaxPooling1D" : "GlobalAveragePooling1D"; }
+  Shape output_shape(const Shape& input_shape) const override;
+  Config get_config() const override;
+
+ protected:
+  GlobalPooling1D(const std::string& prefix, GlobalPooling1DOptions options, bool max);
+  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+
+ private:
+  GlobalPooling1DOptions options_;
+  bool max_;
+  bool channels_first_;
+  autograd::ReshapeOp in_view_, out_view_;
+  autograd::Pool2DOp max_op_;
+  autograd::StepMeanOp mean_op_;
+};
+
+class GlobalAveragePooling1D final : public GlobalPooling1D {
+ public:
+  explicit GlobalAveragePooling1D(GlobalPooling1DOptions options = {})
+      : GlobalPooling1D("global_average_pooling1d", std::move(options), false) {}
+};
+
+class GlobalMaxPooling1D final : public GlobalPooling1D {
+ public:
+  explicit GlobalMaxPooling1D(GlobalPooling1DOptions options = {})
+      : GlobalPooling1D("global_max_pooling1d", std::move(options), true) {}
 };
 
 }  // namespace soma::layers

@@ -20,16 +20,22 @@ int64_t Pool2DOp::output_extent(int64_t in, int64_t k, int64_t stride, bool same
 
 Variable& Pool2DOp::forward(Tape* tape, Variable& x, const Pool2DGeometry& g) {
   const Shape& xs = x.value.shape();
-  if (xs.rank() != 4) throw ShapeError("Pool2DOp: expected x (N, H, W, C), received shape " + xs.str() + ".");
+  if (xs.rank() != 4) {
+    throw ShapeError(std::string("Pool2DOp: expected x ") +
+                     (g.channels_first ? "(N, C, H, W)" : "(N, H, W, C)") + ", received shape " + xs.str() +
+                     ".");
+  }
+  const int hi = g.channels_first ? 2 : 1;
   kernels::PoolSpec s{.n = xs[0],
-                      .h = xs[1],
-                      .w = xs[2],
-                      .c = xs[3],
+                      .h = xs[hi],
+                      .w = xs[hi + 1],
+                      .c = g.channels_first ? xs[1] : xs[3],
                       .kh = g.kh,
                       .kw = g.kw,
                       .sh = g.sh,
                       .sw = g.sw,
-                      .max = g.max};
+                      .max = g.max,
+                      .channels_first = g.channels_first};
   if (g.same) {
     const auto pad = [](int64_t in, int64_t k, int64_t stride, int64_t& before, int64_t& after) {
       const int64_t total = std::max<int64_t>(0, ((in + stride - 1) / stride - 1) * stride + k - in);
@@ -44,7 +50,7 @@ Variable& Pool2DOp::forward(Tape* tape, Variable& x, const Pool2DGeometry& g) {
                      " with valid padding.");
   }
   static_cast<kernels::PoolSpec&>(*spec_) = s;
-  out.value.resize(Shape{s.n, s.oh(), s.ow(), s.c});
+  out.value.resize(g.channels_first ? Shape{s.n, s.c, s.oh(), s.ow()} : Shape{s.n, s.oh(), s.ow(), s.c});
   pool_->forward(s, x.value.f32(), out.value.f32());
   x_ = &x;
   finish_forward(tape, out, x.requires_grad);

@@ -1,5 +1,6 @@
 #pragma once
-// 2-D max or average pooling, channels-last: x (N, H, W, C) -> y (N, OH, OW, C).
+// 2-D max or average pooling, channels-last: x (N, H, W, C) -> y (N, OH, OW, C); or channels-first:
+// x (N, C, H, W) -> y (N, C, OH, OW).
 #include <memory>
 
 #include "soma/autograd/tape.hpp"
@@ -15,6 +16,7 @@ struct Pool2DGeometry {
   int64_t sh = 2, sw = 2;
   bool same = false;  // TensorFlow's "same" padding; else "valid"
   bool max = true;    // else average (over the window's elements inside the input)
+  bool channels_first = false;
 };
 
 class Pool2DOp final : public Node {
