@@ -39,8 +39,8 @@ TEST(ShapeSizes, OverflowIsAValueErrorNamingTheShape) {
   expect_contains(message_of<ValueError>([&] { Tensor::empty({int64_t{1} << 62}); }),
                   {"Tensor", "float32", "needs more bytes"});
   Tensor t;
-  expect_contains(message_of<ValueError>([&] { t.resize(Shape{int64_t{1} << 61, 8}); }), {"Tensor::resize"});
-  expect_contains(message_of<ShapeError>([&] { Tensor::empty({2, -3}); }), {"negative dimension", "(2, -3)"});
+  expect_contains(message_of<ValueError>([&] { t.resize(Shape{int64_t{1} << 61, 8}); }), {"overflows"});
+  expect_contains(message_of<ShapeError>([&] { Tensor::empty({2, -3}); }), {"negative dimension", "(2, None)"});
 }
 
 TEST(ShapeSizes, RankLimit) {
