@@ -25,6 +25,13 @@ WeightBudget::~WeightBudget() {
 }
 
 void spend_weight_budget(const std::string& who, const std::string& weight, int64_t numel) {
+  if (active_budget) {
+    if (numel > *active_budget / 4) {
+      throw ValueError(who + ": its config asks for a " + weight + " of " + std::to_string(numel) +
+                       " values, far more than the file holds.");
+    }
+    *active_budget -= numel * 4;
+  }
   // A config can ask for any size (Dense units 10^12); one weight larger than the machine's memory can
   // never be allocated, and failing here names the layer instead of a bare std::bad_alloc.
   static const int64_t memory = static_cast<int64_t>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGE_SIZE);
@@ -35,12 +42,6 @@ void spend_weight_budget(const std::string& who, const std::string& weight, int6
         who, weight, numel, static_cast<double>(numel) * 4 / (1 << 30),
         static_cast<double>(memory) / (1 << 30)));
   }
-  if (!active_budget) return;
-  if (numel > *active_budget / 4) {
-    throw ValueError(who + ": its config asks for a " + weight + " of " + std::to_string(numel) +
-                     " values, far more than the file holds.");
-  }
-  *active_budget -= numel * 4;
 }
 }  // namespace detail
 
