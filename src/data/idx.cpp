@@ -82,16 +82,20 @@ Tensor parse(detail::ByteReader& in, const std::string& path, uint64_t file_size
                            header_size, rank, 4 + got, in.cut_note()));
   }
   std::vector<int64_t> dims(static_cast<size_t>(rank));
-  uint64_t bytes = 1;  // element size is 1 for the only supported type
+  // The product of the non-zero dimensions must fit int64 too: Shape multiplies all of them in order, so
+  // (2^32-1, 2^32-1, 2^32-1, 0) would overflow there before reaching the zero.
+  uint64_t nonzero = 1;
   bool overflow = false;
   for (size_t i = 0; i < dims.size(); ++i) {
     const unsigned char* p = &raw_dims[4 * i];
     dims[i] = (int64_t{p[0]} << 24) | (int64_t{p[1]} << 16) | (int64_t{p[2]} << 8) | int64_t{p[3]};
-    overflow = overflow || __builtin_mul_overflow(bytes, static_cast<uint64_t>(dims[i]), &bytes);
+    if (dims[i] != 0)
+      overflow = overflow || __builtin_mul_overflow(nonzero, static_cast<uint64_t>(dims[i]), &nonzero);
   }
   const Shape shape(dims);
-  if (overflow || bytes > uint64_t{INT64_MAX})
+  if (overflow || nonzero > uint64_t{INT64_MAX})
     fail(path, fmt::format("shape {} is impossibly large", shape.str()));
+  const uint64_t bytes = shape.numel() == 0 ? 0 : nonzero;  // element size is 1 for the only supported type
 
   auto truncated = [&](uint64_t found) {
     fail(path, fmt::format("truncated data: expected {} bytes of data, found {}{} (shape {}, type uint8)",

@@ -116,5 +116,20 @@ TEST(ReadIdxGzip, LargeFilesStreamThroughTheBuffer) {
   EXPECT_EQ(std::string(a.begin(), a.end()), payload);
 }
 
+// Found by idx_fuzzer: a zero dimension after huge ones made Shape overflow int64 (undefined behaviour,
+// caught by UBSan) while multiplying its way to 0.
+TEST(ReadIdxFuzzFindings, AZeroDimensionAfterHugeOnesIsRefusedNotOverflowed) {
+  expect_contains(message_of<IOError>([] {
+                    data::parse_idx(idx_bytes({0xc0000000u, 0xc0000000u, 0}, ""), "zero last");
+                  }),
+                  {"zero last", "impossibly large"});
+  const std::string found("\0\0\x08\x08\0\xf6\xff\x1f\x8b\x08\0\0\0\0\x01\0\0\0\0\0\0\0\0\0\0\0\0\x02\x03\xd8"
+                          "\xd8\xd8\xd8\xd8\xd8\xd8\xd8\xd8\xd8\xd8\xd8\x4b\0\x02\0\xe0\x60\x64\0\x02",
+                          50);
+  expect_contains(message_of<IOError>([&] { data::parse_idx(found, "fuzz"); }), {"impossibly large"});
+  // Zero dimensions whose other dimensions fit are an empty tensor, as before.
+  EXPECT_EQ(data::parse_idx(idx_bytes({0, 60000, 28, 28}, ""), "empty").shape(), (Shape{0, 60000, 28, 28}));
+}
+
 }  // namespace
 }  // namespace soma::test
