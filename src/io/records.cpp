@@ -95,15 +95,23 @@ std::vector<NamedTensor> Reader::get_tensors() {
       fail("has an invalid header for tensor \"" + name + "\"");
     }
     std::vector<int64_t> dims(rank);
-    uint64_t numel = 1;
+    // The product of the non-zero dimensions is bounded too: Shape multiplies them all in order, so
+    // (2^40, 2^40, 0) would overflow int64 there before reaching the zero (found by weights_fuzzer).
+    constexpr uint64_t kMaxElements = uint64_t{1} << 40;
+    uint64_t nonzero = 1;
+    bool empty = false;
     for (auto& d : dims) {
       d = get<int64_t>("a tensor shape");
-      if (d < 0 || d > (int64_t{1} << 40)) fail("has an invalid shape for tensor \"" + name + "\"");
-      numel =
-          d == 0 ? 0
-                 : (numel > (uint64_t{1} << 40) / static_cast<uint64_t>(d) ? (uint64_t{1} << 41) : numel * d);
+      if (d < 0 || static_cast<uint64_t>(d) > kMaxElements)
+        fail("has an invalid shape for tensor \"" + name + "\"");
+      if (d == 0) {
+        empty = true;
+      } else {
+        nonzero = nonzero > kMaxElements / static_cast<uint64_t>(d) ? kMaxElements + 1 : nonzero * d;
+      }
     }
-    if (numel > (uint64_t{1} << 40)) fail("has an invalid shape for tensor \"" + name + "\"");
+    if (nonzero > kMaxElements) fail("has an invalid shape for tensor \"" + name + "\"");
+    const uint64_t numel = empty ? 0 : nonzero;
     const Shape shape(dims);
     const size_t bytes = static_cast<size_t>(numel) * dtype_size(static_cast<DType>(dtype));
     const char* src = take(bytes, "tensor data");  // checked before allocating

@@ -251,5 +251,28 @@ TEST_F(Files, LoadersOpenOnlyRegularFiles) {
   EXPECT_EQ(io::read_weights(path("link")).size(), 1u);
 }
 
+// Found by weights_fuzzer: a zero dimension after huge ones passed the size check, and Shape then
+// overflowed int64 (undefined behaviour) multiplying its way to 0.
+TEST_F(Files, AZeroDimensionAfterHugeOnesIsRefused) {
+  std::string bytes("SOMAWTS\0", 8);
+  auto u32 = [&](uint32_t v) {
+    for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<char>(v >> (8 * i)));
+  };
+  auto i64 = [&](int64_t v) {
+    for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>(static_cast<uint64_t>(v) >> (8 * i)));
+  };
+  u32(1);  // version
+  u32(1);  // one tensor
+  u32(1);
+  bytes += "w";
+  bytes += std::string("\0\x03", 2);  // float32, rank 3
+  i64(int64_t{1} << 40);
+  i64(int64_t{1} << 40);
+  i64(0);
+  u32(0);  // the CRC, not checked here
+  expect_contains(message_of<IOError>([&] { io::parse_weights(bytes, "zero last", false); }),
+                  {"zero last has an invalid shape for tensor \"w\""});
+}
+
 }  // namespace
 }  // namespace soma
