@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,31 @@ inline void check_not_narrowed(const std::string& who, const std::string& path, 
   }
 }
 
+inline void replace_floats(Config& c) {
+  if (c.is_number_float()) {
+    c = 0.5;
+  } else if (c.is_structured()) {
+    for (auto& child : c) replace_floats(child);
+  }
+}
+
+inline void check_integer_positions(const std::string& who, const std::string& path, const Config& given,
+                                    const Config& back) {
+  if (back.is_number_integer() && given.is_number_float()) {
+    throw ValueError(fmt::format("{} config: argument \"{}\" must be an integer, received {}.", who, path,
+                                 config_value_text(given)));
+  }
+  if (back.is_array() && given.is_array() && back.size() == given.size()) {
+    for (size_t i = 0; i < given.size(); ++i) {
+      check_integer_positions(who, fmt::format("{}[{}]", path, i), given[i], back[i]);
+    }
+  } else if (back.is_object() && given.is_object()) {
+    for (const auto& [key, value] : given.items()) {
+      if (back.contains(key)) check_integer_positions(who, path + "." + key, value, back[key]);
+    }
+  }
+}
+
 // The options a config describes. Keys the options do not have and values of the wrong JSON type throw
 // ValueError naming the layer class; missing keys keep their defaults, as omitted Keras arguments do.
 template <class Options>
@@ -114,6 +140,24 @@ Options options_from_config(const Config& config, const std::string& class_name,
   }
   Config own = config;
   for (const auto& key : extra_keys) own.erase(key);
+  // A float converted to an integer field is undefined behaviour when out of range (1e300 into int64), so
+  // floats where integers belong are refused before the real conversion. Which positions hold integers
+  // is found by converting a copy whose floats are all 0.5, which converts safely to any number type.
+  {
+    Config safe = own;
+    replace_floats(safe);
+    std::optional<Config> back;
+    try {
+      back = Config(safe.get<Options>());
+    } catch (const std::exception&) {
+      // Wrong types and bad values are reported by the conversion below, with the real values.
+    }
+    if (back) {
+      for (const auto& [key, value] : own.items()) {
+        if (back->contains(key)) check_integer_positions(class_name, key, value, (*back)[key]);
+      }
+    }
+  }
   Options options;
   try {
     options = own.get<Options>();

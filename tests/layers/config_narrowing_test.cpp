@@ -33,6 +33,14 @@ TEST(ConfigNarrowing, IntegersMustBeIntegersThatFit) {
                   {"\"kernel_size[1]\" is out of range, received 18446744073709551615"});
   expect_contains(error_of("Dense", R"({"units": 2, "input_shape": [1e30]})"),
                   {"\"input_shape[0]\" must be an integer, received 1e+30"});
+  // Found by train_config_fuzzer: 1e300 was converted to int64 before the check (undefined behaviour,
+  // reported by clang's UBSan); now floats where integers belong are refused before any conversion.
+  expect_contains(error_of("Dense", R"({"units": 1e300})"),
+                  {"\"units\" must be an integer, received 1e+300"});
+  expect_contains(error_of("Dense", R"({"units": 2, "input_shape": [3, -1e300]})"),
+                  {"\"input_shape[1]\" must be an integer, received -1e+300"});
+  expect_contains(error_of("Conv2D", R"({"filters": 2, "kernel_size": [1e19]})"),
+                  {"\"kernel_size[0]\" must be an integer, received 1e+19"});
 }
 
 TEST(ConfigNarrowing, FloatsMustFitFloat32) {

@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   } catch (const soma::IOError& e) {
     // Quotes at most 40 characters of a field plus the file name, line, column and a header name.
-    soma::fuzz::check_message(e.what(), 400);
+    soma::fuzz::check_message(e.what(), text, 400);
   }
   return 0;
 }

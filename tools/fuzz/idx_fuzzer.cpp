@@ -15,9 +15,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const soma::Tensor t = soma::data::parse_idx(bytes, "fuzz input");
     if (t.dtype() != soma::DType::uint8) soma::fuzz::reject("not uint8", t.shape().str());
   } catch (const soma::IOError& e) {
-    soma::fuzz::check_message(e.what());
+    soma::fuzz::check_message(e.what(), bytes);
   } catch (const soma::NotImplementedError& e) {
-    soma::fuzz::check_message(e.what());
+    soma::fuzz::check_message(e.what(), bytes);
   }
   return 0;
 }

@@ -93,8 +93,10 @@ void mutate(Config& root, std::mt19937& rng) {
       if (target.is_array()) target.push_back(target.empty() ? edge_value(rng) : Config(target.front()));
       if (target.is_object()) target["units"] = edge_value(rng);
       break;
-    default:  // nudge a number
-      if (target.is_number_integer()) target = target.get<int64_t>() + static_cast<int64_t>(rng() % 5) - 2;
+    default:                             // nudge a number
+      if (target.is_number_integer()) {  // in unsigned arithmetic: INT64_MIN - 2 wraps instead of overflowing
+        target = static_cast<int64_t>(target.get<uint64_t>() + rng() % 5 - 2);
+      }
       if (target.is_number_float()) target = target.get<double>() * 1e10;
       break;
   }
@@ -125,7 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       model.predict(soma::Tensor::zeros(model.input_shape().with_batch(1)));
     }
   } catch (const soma::Error& e) {
-    soma::fuzz::check_message(e.what());
+    soma::fuzz::check_message(e.what(), std::string_view(reinterpret_cast<const char*>(data), size));
   }
   return 0;
 }

@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& t : tensors) total += t.value.nbytes();
     if (total > size) soma::fuzz::reject("more tensor bytes than input bytes", std::to_string(total));
   } catch (const soma::IOError& e) {
-    soma::fuzz::check_message(e.what());
+    soma::fuzz::check_message(e.what(), bytes);
   }
   return 0;
 }
