@@ -21,7 +21,7 @@ std::string write_csv(const TempDir& dir, const std::string& name, const std::st
 }
 
 // The peak resident memory in MiB since the last reset; -1 where /proc cannot reset it.
-long peak_rss_mib(bool reset) {
+[[maybe_unused]] long peak_rss_mib(bool reset) {
   if (reset) {
     std::ofstream clear("/proc/self/clear_refs");
     clear << "5";  // resets VmHWM to the current RSS
@@ -33,7 +33,7 @@ long peak_rss_mib(bool reset) {
   }
   return -1;
 }
-long rss_mib() {
+[[maybe_unused]] long rss_mib() {
   std::ifstream status("/proc/self/status");
   for (std::string line; std::getline(status, line);) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6)) / 1024;
