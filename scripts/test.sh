@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # All tests: installs dependencies, builds, runs the unit tests in Release and under ASan+UBSan,
-# smoke-runs every example for one short epoch, then fuzzes the model loader for a minute.
+# smoke-runs every example for one short epoch, then fuzzes every loader for 20 s each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
@@ -19,5 +19,5 @@ ctest --preset asan -j "$(nproc)"
 
 bash scripts/smoke_examples.sh
 
-# The model-file loader under libFuzzer (ASan + UBSan) for a bounded time, from the kept corpus.
-bash scripts/fuzz.sh 60
+# Every loader under libFuzzer (ASan + UBSan), 20 s each (about 2 minutes), from the kept corpora.
+bash scripts/fuzz.sh 20

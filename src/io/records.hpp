@@ -1,11 +1,12 @@
 #pragma once
 // What soma's binary files share (weights files and model files): little-endian scalars, named tensor
-// records, the CRC-32 trailer, bounded reading and atomic writing. Every read is checked against the end
-// of the data, so a truncated or corrupted file is an IOError, never a read past the end.
+// records, the CRC-32 trailer and bounded reading (writing: soma/io/files.hpp). Every read is checked against
+// the end of the data, so a truncated or corrupted file is an IOError, never a read past the end.
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "soma/core/error.hpp"
@@ -13,9 +14,22 @@
 
 namespace soma::io::detail {
 
+// Little-endian whatever the host's order, byte by byte (compilers turn this into one store on x86).
 template <class T>
 void put(std::string& out, T v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+  static_assert(std::is_integral_v<T>);
+  using U = std::make_unsigned_t<T>;
+  const auto u = static_cast<U>(v);
+  for (size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<char>((u >> (8 * i)) & 0xff));
+}
+template <class T>
+T get_le(const char* p) {
+  static_assert(std::is_integral_v<T>);
+  using U = std::make_unsigned_t<T>;
+  U u = 0;
+  for (size_t i = 0; i < sizeof(T); ++i)
+    u |= static_cast<U>(static_cast<U>(static_cast<unsigned char>(p[i])) << (8 * i));
+  return static_cast<T>(u);
 }
 
 // u32 count, then per tensor: u32 name length | name | u8 dtype | u8 rank | rank x i64 dims | data.
@@ -31,9 +45,7 @@ class Reader {
       : who_(std::move(who)), source_(std::move(source)), data_(data) {}
   template <class T>
   T get(const char* what) {
-    T v;
-    std::memcpy(&v, take(sizeof v, what), sizeof v);
-    return v;
+    return get_le<T>(take(sizeof(T), what));
   }
   const char* take(size_t n, const char* what);
   size_t pos() const { return pos_; }
@@ -53,9 +65,5 @@ class Reader {
 // errors ("a soma weights file").
 Reader open_checked(const std::string& who, const std::string& source, std::string_view bytes,
                     const char (&magic)[8], uint32_t version, const char* kind, bool verify_checksum);
-
-std::string read_file(const std::string& who, const std::string& path);
-// Writes "<path>.tmp" and renames it over `path` only when complete.
-void write_file_atomically(const std::string& who, const std::string& path, const std::string& bytes);
 
 }  // namespace soma::io::detail

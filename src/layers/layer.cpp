@@ -1,5 +1,8 @@
 #include "soma/layers/layer.hpp"
 
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <map>
 #include <mutex>
 #include <set>
@@ -22,12 +25,23 @@ WeightBudget::~WeightBudget() {
 }
 
 void spend_weight_budget(const std::string& who, const std::string& weight, int64_t numel) {
-  if (!active_budget) return;
-  if (numel > *active_budget / 4) {
-    throw ValueError(who + ": its config asks for a " + weight + " of " + std::to_string(numel) +
-                     " values, far more than the file holds.");
+  if (active_budget) {
+    if (numel > *active_budget / 4) {
+      throw ValueError(who + ": its config asks for a " + weight + " of " + std::to_string(numel) +
+                       " values, far more than the file holds.");
+    }
+    *active_budget -= numel * 4;
   }
-  *active_budget -= numel * 4;
+  // A config can ask for any size (Dense units 10^12); one weight larger than the machine's memory can
+  // never be allocated, and failing here names the layer instead of a bare std::bad_alloc.
+  static const int64_t memory = static_cast<int64_t>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGE_SIZE);
+  if (memory > 0 && numel > memory / 4) {
+    throw ValueError(fmt::format(
+        "{}: its {} would hold {} float32 values ({:.1f} GiB), more than this machine's memory ({:.1f} GiB); "
+        "check the layer's config (units, filters, kernel_size, input_shape).",
+        who, weight, numel, static_cast<double>(numel) * 4 / (1 << 30),
+        static_cast<double>(memory) / (1 << 30)));
+  }
 }
 }  // namespace detail
 

@@ -30,7 +30,7 @@ TEST(ReadCsv, HeaderIsDetected) {
 
 TEST(ReadCsv, NoHeaderAndOtherDelimiters) {
   const auto t = read_csv(write("n.csv", "1;2\n3;4\n"), {.delimiter = ';'});
-  EXPECT_EQ(t.columns, (std::vector<std::string>{"0", "1"}));
+  EXPECT_EQ(t.columns, std::vector<std::string>{}) << "no header, no names";
   EXPECT_EQ(t.values.to_vector<float>(), (std::vector<float>{1, 2, 3, 4}));
   const auto forced = read_csv(write("f.csv", "1,2\n3,4\n"), {.header = "yes"});
   EXPECT_EQ(forced.columns, (std::vector<std::string>{"1", "2"}));
@@ -42,7 +42,7 @@ TEST(ReadCsv, Errors) {
   expect_contains(message_of<IOError>([] { read_csv(write("r.csv", "a,b\n1,2\n3\n")); }),
                   {"line 3", "1 fields", "first row has 2"});
   expect_contains(message_of<IOError>([] { read_csv(write("v.csv", "a,b\n1,x\n")); }),
-                  {"line 2 column 2", "(\"b\")", "\"x\""});
+                  {"line 2 column 2", "(\"b\", character 3)", "is not a number: \"x\""});
   expect_contains(message_of<IOError>([] { read_csv(write("e.csv", "a,b\n")); }), {"no data rows"});
   expect_contains(message_of<ValueError>([] { read_csv(write("o.csv", "1\n"), {.header = "maybe"}); }),
                   {"header"});

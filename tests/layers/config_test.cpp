@@ -329,7 +329,7 @@ TEST(LayerConfig, BadConfigsAreValueErrors) {
   expect_contains(message_of<ValueError>([] {
                     deserialize(Config{{"class_name", "Dense"}, {"config", {{"units", "four"}}}});
                   }),
-                  {"Dense config", "\"units\"", "wrong type", "string"});
+                  {"Dense config", "\"units\"", "must be an integer", "received string \"four\""});
   expect_contains(message_of<ValueError>([] {
                     deserialize(Config{{"class_name", "Dense"}, {"config", 5}});
                   }),

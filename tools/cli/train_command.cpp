@@ -2,12 +2,12 @@
 // data set or a CSV file, with the progress bar, checkpoints and a CSV log; saves the trained model.
 // The file's format: docs/cli.md.
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <set>
 
 #include "commands.hpp"
 #include "model_data.hpp"
+#include "soma/io/files.hpp"
+#include "train_config.hpp"
 
 namespace soma::cli {
 
@@ -20,109 +20,53 @@ struct Args {
   uint64_t seed = 42;
 };
 
-void only_keys(const Config& c, const std::string& where, const std::set<std::string>& keys) {
-  if (!c.is_object()) throw ValueError("train config: \"" + where + "\" must be a JSON object.");
-  for (const auto& item : c.items()) {
-    if (!keys.count(item.key())) {
-      std::string known;
-      for (const auto& k : keys) known += (known.empty() ? "" : ", ") + k;
-      throw ValueError("train config: unknown key \"" + item.key() + "\" in \"" + where +
-                       "\"; known: " + known + ".");
-    }
-  }
-}
-
-Config read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw IOError("train: cannot open " + path + ".");
-  try {
-    return Config::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw ValueError("train: " + path + " is not valid JSON: " + e.what());
-  }
-}
-
-void compile_from(Sequential& model, const Config& c) {
-  only_keys(c, "compile", {"optimizer", "loss", "metrics"});
-  if (!c.contains("loss")) throw ValueError("train config: \"compile\" needs a \"loss\".");
-  const Config opt = c.value("optimizer", Config("rmsprop"));
-  const Config loss = c["loss"];
-  model.compile({.optimizer = opt.is_string() ? OptimizerArg(opt.get<std::string>())
-                                              : OptimizerArg(std::shared_ptr<optimizers::Optimizer>(
-                                                    optimizers::deserialize(opt))),
-                 .loss = loss.is_string() ? LossArg(loss.get<std::string>())
-                                          : LossArg(std::shared_ptr<losses::Loss>(losses::deserialize(loss))),
-                 .metrics = c.value("metrics", std::vector<std::string>{})});
-}
-
 // First `limit` rows (0: all).
 Tensor head(const Tensor& t, int64_t limit) {
   return limit > 0 && limit < t.dim(0) ? t.rows(0, limit) : t;
 }
 
 void run(const Args& a) {
+  // Where the results go is checked first: finding out after hours of training loses them.
+  io::check_writable("train -o", a.output);
+  if (!a.checkpoint.empty()) io::check_writable("train --checkpoint", a.checkpoint);
+  if (!a.log.empty()) io::check_writable("train --log", a.log);
   set_seed(a.seed);
-  const Config cfg = read_json(a.config);
-  only_keys(cfg, "(top level)", {"model", "compile", "data", "fit"});
-  if (!cfg.contains("model") || !cfg.contains("compile") || !cfg.contains("data")) {
-    throw ValueError(
-        "train config: needs \"model\", \"compile\" and \"data\" (and optionally \"fit\"); see docs/cli.md.");
-  }
   // Every section is checked before anything is built, so a typo costs no training time.
-  only_keys(cfg["data"], "data",
-            {"dataset", "csv", "validation_csv", "label_column", "dir", "directory", "validation_directory"});
-  only_keys(cfg.value("fit", Config::object()), "fit",
-            {"batch_size", "epochs", "validation_split", "shuffle"});
-  Sequential model;
-  if (!a.resume.empty()) {
-    model = load_model(a.resume);  // weights, optimizer state and generator as they were
-  } else {
-    const Config& m = cfg["model"];
-    model = Sequential::from_config(m.contains("class_name") ? m.at("config") : m);
-    compile_from(model, cfg["compile"]);
-  }
+  const TrainConfig cfg = read_train_config(a.config);
+  Sequential model = a.resume.empty() ? build_model(cfg) : load_model(a.resume);  // resume: state as it was
 
-  const Config& data = cfg["data"];
-  const int label_column = data.value("label_column", -1);
-  const std::string dir = a.dir.empty() ? data.value("dir", std::string()) : a.dir;
+  const std::string dir = a.dir.empty() ? cfg.dir : a.dir;
   if (!model.built()) {
     throw ValueError(
         "train config: the first layer needs an \"input_shape\" so the data can be shaped for it.");
   }
   Labelled train, validation;
-  if (data.contains("dataset")) {
-    const auto name = data["dataset"].get<std::string>();
-    train = load_dataset(name, dir, "train", model.input_shape());
-    validation = load_dataset(name, dir, "test", model.input_shape());
-  } else if (data.contains("csv")) {
-    train = load_csv_labelled(data["csv"].get<std::string>(), label_column, model.input_shape());
-    if (data.contains("validation_csv")) {
-      validation =
-          load_csv_labelled(data["validation_csv"].get<std::string>(), label_column, model.input_shape());
+  if (!cfg.dataset.empty()) {
+    train = load_dataset(cfg.dataset, dir, "train", model.input_shape());
+    validation = load_dataset(cfg.dataset, dir, "test", model.input_shape());
+  } else if (!cfg.csv.empty()) {
+    train = load_csv_labelled(cfg.csv, cfg.label_column, model.input_shape());
+    if (!cfg.validation_csv.empty()) {
+      validation = load_csv_labelled(cfg.validation_csv, cfg.label_column, model.input_shape());
     }
-  } else if (data.contains("directory")) {
+  } else {
     std::vector<std::string> classes, val_classes;
-    train = load_image_directory(data["directory"].get<std::string>(), model.input_shape(), &classes);
+    train = load_image_directory(cfg.directory, model.input_shape(), &classes);
     std::printf("%lld images of %zu classes from %s\n", static_cast<long long>(train.x.dim(0)),
-                classes.size(), data["directory"].get<std::string>().c_str());
-    if (data.contains("validation_directory")) {
-      validation = load_image_directory(data["validation_directory"].get<std::string>(), model.input_shape(),
-                                        &val_classes);
+                classes.size(), cfg.directory.c_str());
+    if (!cfg.validation_directory.empty()) {
+      validation = load_image_directory(cfg.validation_directory, model.input_shape(), &val_classes);
       if (val_classes != classes) {
         throw ValueError("train config: validation_directory has other class directories than directory.");
       }
     }
-  } else {
-    throw ValueError(
-        "train config: \"data\" needs \"dataset\" (mnist, fashion_mnist), \"csv\" or \"directory\".");
   }
 
-  const Config fit = cfg.value("fit", Config::object());
-  FitOptions options{.batch_size = a.batch_size > 0 ? a.batch_size : fit.value("batch_size", int64_t{32}),
-                     .epochs = a.epochs >= 0 ? a.epochs : fit.value("epochs", 1),
+  FitOptions options{.batch_size = a.batch_size > 0 ? a.batch_size : cfg.batch_size,
+                     .epochs = a.epochs >= 0 ? a.epochs : cfg.epochs,
                      .verbose = a.verbose,
-                     .validation_split = fit.value("validation_split", 0.0f),
-                     .shuffle = fit.value("shuffle", true),
+                     .validation_split = cfg.validation_split,
+                     .shuffle = cfg.shuffle,
                      .initial_epoch = a.initial_epoch};
   const bool validates = options.validation_split == 0.0f && validation.x.defined();
   if (validates) {

@@ -1,7 +1,7 @@
 // libFuzzer target: any bytes given to decode_image either decode to a uint8 (height, width, channels)
 // tensor or throw IOError, never crash, hang, leak or allocate without bound (ASan + UBSan, libFuzzer's
 // -rss_limit_mb and -malloc_limit_mb). The input's length picks the colour mode and whether to resize,
-// so every conversion path is reached. Run: scripts/fuzz.sh; seeds in tools/fuzz/corpus/image/.
+// so every conversion path is reached. Run: scripts/fuzz.sh; seeds in tools/fuzz/corpus/image_fuzzer/.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

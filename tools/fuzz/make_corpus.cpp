@@ -1,6 +1,7 @@
-// Writes the fuzzer's seed corpus: small valid model files covering every layer family, compiled with each
-// optimizer, so mutations start from real headers, configs and tensor records.
-//   make_corpus DIR
+// Writes the fuzzers' seed corpora: small valid model files covering every layer family, compiled with each
+// optimizer, so mutations start from real headers, configs and tensor records; with WEIGHTS_DIR, also
+// their tensors as weights files (for weights_fuzzer).
+//   make_corpus DIR [WEIGHTS_DIR]
 #include <cstdio>
 #include <soma/soma.hpp>
 #include <string>
@@ -8,8 +9,8 @@
 namespace L = soma::layers;
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: make_corpus DIR\n");
+  if (argc != 2 && argc != 3) {
+    std::fprintf(stderr, "usage: make_corpus DIR [WEIGHTS_DIR]\n");
     return 2;
   }
   const std::string dir = argv[1];
@@ -83,6 +84,7 @@ int main(int argc, char** argv) {
     soma::io::ModelFile file = soma::io::read_model_file(path);
     file.config["training"].erase("random_state");
     soma::io::write_model_file(path, file);
+    if (argc == 3) soma::io::write_weights(std::string(argv[2]) + "/" + name + ".weights", file.tensors);
   }
   std::printf("wrote the seed corpus to %s\n", dir.c_str());
   return 0;

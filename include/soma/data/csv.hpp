@@ -3,6 +3,7 @@
 //   auto table = soma::data::read_csv("iris.csv");      // a header line is detected and kept apart
 //   Tensor x = table.values;                            // float32 (rows, columns)
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "soma/core/tensor.hpp"
@@ -16,12 +17,19 @@ struct CsvOptions {
 };
 
 struct CsvTable {
-  std::vector<std::string> columns;  // the header's names, or "0", "1", ... without one
-  Tensor values;                     // float32 (rows, columns)
+  // The header's names; empty without a header (columns are then numbered 0, 1, ..., as pandas' header=None
+  // does, without spending 32 bytes per column on names no one reads).
+  std::vector<std::string> columns;
+  Tensor values;  // float32 (rows, columns)
 };
 
-// Throws IOError naming the file, line and column of anything that is not a number, rows of different
-// lengths, an empty file or a missing one. Blank lines are skipped; fields may be quoted and padded.
+// Throws IOError naming the file, line and column of anything that is not a number (quoting at most
+// 40 characters of it), rows of different lengths, an empty file, a missing one or one that is not a
+// regular file. Blank lines are skipped; fields may be padded and quoted as RFC 4180 says ("a ""b""" is
+// a "b"), but a quoted field cannot span lines. A UTF-8 byte order mark and CRLF line ends are accepted.
+// Memory: one line at a time plus the values.
 CsvTable read_csv(const std::string& path, const CsvOptions& options = {});
+// The same from text in memory; `source` names it in errors.
+CsvTable parse_csv(std::string_view text, const std::string& source, const CsvOptions& options = {});
 
 }  // namespace soma::data

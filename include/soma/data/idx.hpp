@@ -1,6 +1,7 @@
 #pragma once
 // IDX: the big-endian array format of MNIST and Fashion-MNIST (http://yann.lecun.com/exdb/mnist/).
 #include <string>
+#include <string_view>
 
 #include "soma/core/tensor.hpp"
 
@@ -14,8 +15,12 @@ namespace soma::data {
 // `path + ".gz"` is tried, and for a `path` ending in ".gz" the name without it.
 //
 // Every problem with the file throws IOError naming the file and what was wrong: missing or
-// unreadable file, bad magic, unknown type code, rank 0 or above 8, truncated header, truncated data
-// ("expected N bytes of data, found M"), trailing bytes after the data, corrupt gzip stream.
+// unreadable file, not a regular file (directory, FIFO, device), bad magic, unknown type code, rank 0 or
+// above 8, truncated header, truncated data ("expected N bytes of data, found M"), trailing bytes after
+// the data, corrupt gzip stream (bad deflate data, wrong CRC-32 or length, missing trailer, garbage after
+// the stream).
 Tensor read_idx(const std::string& path);
+// The same from bytes in memory (raw or gzip); `source` names them in errors.
+Tensor parse_idx(std::string_view bytes, const std::string& source);
 
 }  // namespace soma::data
