@@ -56,8 +56,8 @@ inline std::string config_kind(const Config& like) {
       return like.empty() ? "a list" : "a list of " + config_kinds(like.front());
     case Config::value_t::object:
       return "an object";
-    default:
-      return "a value of another type";
+    default:  // an optional argument whose default is null (None): its type is not known from the default
+      return "null or a value of another type (this one has the wrong type)";
   }
 }
 

@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "data/image_codecs.hpp"
-#include "io/records.hpp"
+#include "soma/io/files.hpp"
 #include "soma/core/error.hpp"
 
 namespace soma::data {
@@ -177,9 +177,9 @@ void save_image(const std::string& path, const Tensor& image) {
                      image.shape().str() + ".");
   }
   const Tensor c = image.clone();
-  io::detail::write_file_atomically("save_image", path,
-                                    detail::encode_png("save_image", path, c.data<uint8_t>(), c.dim(0),
-                                                       c.dim(1), static_cast<int>(c.dim(2))));
+  io::write_file_atomically("save_image", path,
+                            detail::encode_png("save_image", path, c.data<uint8_t>(), c.dim(0),
+                                               c.dim(1), static_cast<int>(c.dim(2))));
 }
 
 }  // namespace soma::data
