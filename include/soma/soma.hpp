@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "soma/activations.hpp"
+#include "soma/autograd/ops/merge_ops.hpp"
 #include "soma/autograd/tape.hpp"
 #include "soma/autograd/variable.hpp"
 #include "soma/constraints.hpp"
@@ -28,7 +29,9 @@
 #include "soma/layers/dense.hpp"
 #include "soma/layers/embedding.hpp"
 #include "soma/layers/initializers.hpp"
+#include "soma/layers/input_layer.hpp"
 #include "soma/layers/layer.hpp"
+#include "soma/layers/merge.hpp"
 #include "soma/layers/noise.hpp"
 #include "soma/layers/normalization.hpp"
 #include "soma/layers/pooling.hpp"
@@ -37,6 +40,8 @@
 #include "soma/layers/wrappers.hpp"
 #include "soma/losses/loss.hpp"
 #include "soma/mixed_precision.hpp"
+#include "soma/models/keras_tensor.hpp"
+#include "soma/models/model.hpp"
 #include "soma/models/options.hpp"
 #include "soma/models/saving.hpp"
 #include "soma/models/sequential.hpp"

@@ -32,9 +32,10 @@ ReLU::ReLU(ReLUOptions o) : Layer("re_lu", o.name, o.input_shape), options_(o) {
   }
 }
 
-autograd::Variable& ReLU::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
-  if (fast_) return act_.forward(tape, x, *fast_);
-  return relu_.forward(tape, x,
+autograd::Variable& ReLU::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  Ops& ops = frame.get<Ops>();
+  if (fast_) return ops.act.forward(tape, x, *fast_);
+  return ops.relu.forward(tape, x,
                        {.negative_slope = options_.negative_slope,
                         .max_value = options_.max_value.value_or(std::numeric_limits<float>::infinity()),
                         .threshold = options_.threshold});
@@ -46,8 +47,9 @@ LeakyReLU::LeakyReLU(LeakyReLUOptions o) : Layer("leaky_re_lu", o.name, o.input_
   }
 }
 
-autograd::Variable& LeakyReLU::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
-  return op_.forward(tape, x, activations::leaky_relu(options_.negative_slope));
+autograd::Variable& LeakyReLU::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  Ops& ops = frame.get<Ops>();
+  return ops.op.forward(tape, x, activations::leaky_relu(options_.negative_slope));
 }
 
 PReLU::PReLU(PReLUOptions o) : Layer("p_re_lu", o.name, o.input_shape), options_(std::move(o)) {
@@ -79,14 +81,16 @@ void PReLU::build_weights(const Shape& in) {
   constrain(*alpha_, options_.alpha_constraint, "alpha_constraint");
 }
 
-autograd::Variable& PReLU::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
-  return op_.forward(tape, x, *alpha_);
+autograd::Variable& PReLU::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  Ops& ops = frame.get<Ops>();
+  return ops.op.forward(tape, x, *alpha_);
 }
 
 ELU::ELU(ELUOptions o) : Layer("elu", o.name, o.input_shape), options_(o) {}
 
-autograd::Variable& ELU::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
-  return op_.forward(tape, x, activations::elu(options_.alpha));
+autograd::Variable& ELU::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  Ops& ops = frame.get<Ops>();
+  return ops.op.forward(tape, x, activations::elu(options_.alpha));
 }
 
 Softmax::Softmax(SoftmaxOptions o) : Layer("softmax", o.name, o.input_shape), options_(o) {}
@@ -101,16 +105,17 @@ Shape Softmax::output_shape(const Shape& in) const {
   return in;
 }
 
-autograd::Variable& Softmax::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
+autograd::Variable& Softmax::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  Ops& ops = frame.get<Ops>();
   const auto softmax = activations::get("softmax");
-  if (!x.mask.defined()) return op_.forward(tape, x, softmax, options_.axis);
+  if (!x.mask.defined()) return ops.op.forward(tape, x, softmax, options_.axis);
   if (x.mask.shape() != x.value.shape()) {
     throw ShapeError(who() + ": expected a mask of the input's shape " + x.value.shape().str() +
                      " (Keras adds (1 - mask) * -1e9 to the input), received a mask of shape " +
                      x.mask.shape().str() + ".");
   }
-  autograd::Variable& z = before_.forward(tape, x, x.mask, autograd::MaskMode::add_large_negative);
-  return after_.forward(tape, op_.forward(tape, z, softmax, options_.axis), x.mask,
+  autograd::Variable& z = ops.before.forward(tape, x, x.mask, autograd::MaskMode::add_large_negative);
+  return ops.after.forward(tape, ops.op.forward(tape, z, softmax, options_.axis), x.mask,
                         autograd::MaskMode::multiply);
 }
 

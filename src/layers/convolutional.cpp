@@ -83,12 +83,13 @@ void Conv2D::build_weights(const Shape& in) {
   if (bias_) constrain(*bias_, options_.bias_constraint, "bias_constraint");
 }
 
-autograd::Variable& Conv2D::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
+autograd::Variable& Conv2D::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  Ops& ops = frame.get<Ops>();
   const bool fuse = activation_.kind == activations::Kind::relu;
-  autograd::Variable& xl = channels_first_ ? to_last_.forward(tape, x, true) : x;
-  autograd::Variable& zl = conv_.forward(tape, xl, *kernel_, bias_, geometry_, fuse, bf16_);
-  autograd::Variable& z = channels_first_ ? to_first_.forward(tape, zl, false) : zl;
-  return fuse ? z : act_.forward(tape, z, activation_);
+  autograd::Variable& xl = channels_first_ ? ops.to_last.forward(tape, x, true) : x;
+  autograd::Variable& zl = ops.conv.forward(tape, xl, *kernel_, bias_, geometry_, fuse, bf16_);
+  autograd::Variable& z = channels_first_ ? ops.to_first.forward(tape, zl, false) : zl;
+  return fuse ? z : ops.act.forward(tape, z, activation_);
 }
 
 Conv1D::Conv1D(Conv1DOptions options)
@@ -135,22 +136,23 @@ void Conv1D::build_weights(const Shape& in) {
   if (bias_) constrain(*bias_, options_.bias_constraint, "bias_constraint");
 }
 
-autograd::Variable& Conv1D::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
+autograd::Variable& Conv1D::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  Ops& ops = frame.get<Ops>();
   // channels_last (N, T, C) is viewed as (N, 1, T, C); channels_first (N, C, T) as (N, C, 1, T), reordered
   // to (N, 1, T, C) for the convolution and its (N, 1, T', O) output back to (N, O, 1, T').
   const Shape& s = x.value.shape();
   autograd::Variable& x2 =
-      channels_first_ ? to_last_.forward(tape, x_view_.forward(tape, x, Shape{s[0], s[1], 1, s[2]}), true)
-                      : x_view_.forward(tape, x, Shape{s[0], 1, s[1], s[2]});
+      channels_first_ ? ops.to_last.forward(tape, ops.x_view.forward(tape, x, Shape{s[0], s[1], 1, s[2]}), true)
+                      : ops.x_view.forward(tape, x, Shape{s[0], 1, s[1], s[2]});
   const Shape& k = kernel_->value.shape();
-  autograd::Variable& k2 = kernel_view_.forward(tape, *kernel_, Shape{1, k[0], k[1], k[2]});
+  autograd::Variable& k2 = ops.kernel_view.forward(tape, *kernel_, Shape{1, k[0], k[1], k[2]});
   const bool fuse = activation_.kind == activations::Kind::relu;
-  autograd::Variable& y2 = conv_.forward(tape, x2, k2, bias_, geometry_, fuse, bf16_);
-  autograd::Variable& y2f = channels_first_ ? to_first_.forward(tape, y2, false) : y2;
+  autograd::Variable& y2 = ops.conv.forward(tape, x2, k2, bias_, geometry_, fuse, bf16_);
+  autograd::Variable& y2f = channels_first_ ? ops.to_first.forward(tape, y2, false) : y2;
   const Shape& ys = y2f.value.shape();
   autograd::Variable& y =
-      out_view_.forward(tape, y2f, channels_first_ ? Shape{ys[0], ys[1], ys[3]} : Shape{ys[0], ys[2], ys[3]});
-  return fuse ? y : act_.forward(tape, y, activation_);
+      ops.out_view.forward(tape, y2f, channels_first_ ? Shape{ys[0], ys[1], ys[3]} : Shape{ys[0], ys[2], ys[3]});
+  return fuse ? y : ops.act.forward(tape, y, activation_);
 }
 
 }  // namespace soma::layers

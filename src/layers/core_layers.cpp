@@ -16,16 +16,18 @@ Activation::Activation(ActivationOptions options)
       options_(options),
       activation_(activations::get(options.activation)) {}
 
-autograd::Variable& Activation::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
-  return op_.forward(tape, x, activation_);
+autograd::Variable& Activation::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  Ops& ops = frame.get<Ops>();
+  return ops.op.forward(tape, x, activation_);
 }
 
 Flatten::Flatten(FlattenOptions options)
     : Layer("flatten", options.name, options.input_shape), options_(options) {}
 
-autograd::Variable& Flatten::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
+autograd::Variable& Flatten::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  Ops& ops = frame.get<Ops>();
   const Shape& s = x.value.shape();
-  return op_.forward(tape, x, Shape{s[0], s.sample_size()});
+  return ops.op.forward(tape, x, Shape{s[0], s.sample_size()});
 }
 
 Reshape::Reshape(ReshapeOptions o)
@@ -63,8 +65,9 @@ Shape Reshape::output_shape(const Shape& in) const {
   return out;
 }
 
-autograd::Variable& Reshape::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
-  return op_.forward(tape, x, output_shape(input_shape()).with_batch(x.value.dim(0)));
+autograd::Variable& Reshape::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  Ops& ops = frame.get<Ops>();
+  return ops.op.forward(tape, x, output_shape(input_shape()).with_batch(x.value.dim(0)));
 }
 
 Dropout::Dropout(DropoutOptions options)
@@ -74,8 +77,9 @@ Dropout::Dropout(DropoutOptions options)
   }
 }
 
-autograd::Variable& Dropout::forward(autograd::Tape* tape, autograd::Variable& x, bool training) {
-  return op_.forward(tape, x, rate_, training);
+autograd::Variable& Dropout::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool training) {
+  Ops& ops = frame.get<Ops>();
+  return ops.op.forward(tape, x, rate_, training);
 }
 
 ActivityRegularization::ActivityRegularization(ActivityRegularizationOptions o)

@@ -46,12 +46,13 @@ void Dense::build_weights(const Shape& input_shape) {
   if (bias_) constrain(*bias_, options_.bias_constraint, "bias_constraint");
 }
 
-autograd::Variable& Dense::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
+autograd::Variable& Dense::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  Ops& ops = frame.get<Ops>();
   // relu rides along with the matmul; every other activation is its own op.
   const bool fuse = activation_.kind == activations::Kind::relu;
   autograd::Variable& z =
-      linear_.forward(tape, x, *kernel_, bias_, fuse, policy_ == mixed_precision::Policy::mixed_bfloat16);
-  return fuse ? z : act_.forward(tape, z, activation_);
+      ops.linear.forward(tape, x, *kernel_, bias_, fuse, policy_ == mixed_precision::Policy::mixed_bfloat16);
+  return fuse ? z : ops.act.forward(tape, z, activation_);
 }
 
 }  // namespace soma::layers

@@ -36,8 +36,9 @@ void Embedding::build_weights(const Shape&) {
   constrain(*table_, options_.embeddings_constraint, "embeddings_constraint");
 }
 
-autograd::Variable& Embedding::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
-  return op_.forward(tape, x, *table_, options_.mask_zero);
+autograd::Variable& Embedding::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  Ops& ops = frame.get<Ops>();
+  return ops.op.forward(tape, x, *table_, options_.mask_zero);
 }
 
 }  // namespace soma::layers

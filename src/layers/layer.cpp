@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
@@ -95,18 +96,78 @@ void Layer::build(const Shape& input_shape) {
   output_shape(input_shape);  // every layer validates its input here, weights or not
   build_weights(input_shape);
   input_shape_ = input_shape;
+  input_shapes_ = {input_shape};
   built_ = true;
 }
 
-autograd::Variable& Layer::operator()(autograd::Tape* tape, autograd::Variable& x, bool training) {
+void Layer::mark_built(std::vector<Shape> input_shapes) {
+  input_shape_ = input_shapes.empty() ? Shape() : input_shapes.front();
+  input_shapes_ = std::move(input_shapes);
+  built_ = true;
+}
+
+std::shared_ptr<Layer> Layer::move_to_shared() && {
+  throw ValueError(who() + ": this layer class cannot be called as a temporary on symbolic tensors; add "
+                   "SOMA_LAYER(" + type() + ") to its class, or call a std::shared_ptr to it.");
+}
+
+void Layer::add_inbound_node(const std::shared_ptr<graph::Node>& node) {
+  std::erase_if(inbound_nodes_, [](const auto& w) { return w.expired(); });
+  inbound_nodes_.push_back(node);
+}
+
+std::vector<std::shared_ptr<graph::Node>> Layer::inbound_nodes() const {
+  std::vector<std::shared_ptr<graph::Node>> out;
+  for (const auto& w : inbound_nodes_)
+    if (auto n = w.lock()) out.push_back(std::move(n));
+  return out;
+}
+
+void Layer::check_input(const autograd::Variable& x) {
   const Shape& s = x.value.shape();
   if (!built_) build(s.without_batch());
   if (s.rank() != input_shape_.rank() + 1 || s.without_batch() != input_shape_) {
     throw ShapeError(who() + ": expected input of shape " + input_shape_.with_batch(-1).str() +
                      ", received shape " + s.str() + ".");
   }
-  autograd::Variable& y = forward(tape, x, training);
-  return activity_regularizer_.active() ? activity_op_.forward(tape, y, activity_regularizer_) : y;
+}
+
+autograd::Variable& Layer::call(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool training) {
+  check_input(x);
+  autograd::Variable& y = forward(frame, tape, x, training);
+  return activity_regularizer_.active() ? frame.activity().forward(tape, y, activity_regularizer_) : y;
+}
+
+namespace {
+// Builds the message (and so allocates) only on failure: a graph's step runs this for every call.
+void expect_inputs(const Layer& layer, size_t n) {
+  const auto [least, most] = layer.input_count();
+  if (static_cast<int>(n) < least || (most >= 0 && static_cast<int>(n) > most)) {
+    const std::string want = least == most ? std::to_string(least)
+                             : most < 0    ? "at least " + std::to_string(least)
+                                           : std::to_string(least) + " to " + std::to_string(most);
+    throw ValueError(layer.type() + " \"" + layer.name() + "\": expects " + want + (least == 1 && most == 1 ? " input" : " inputs") + ", received " +
+                     std::to_string(n) + ".");
+  }
+}
+}  // namespace
+
+void Layer::call_multi(CallFrame& frame, autograd::Tape* tape, std::span<autograd::Variable* const> inputs,
+                       std::vector<autograd::Variable*>& outputs, bool training) {
+  expect_inputs(*this, inputs.size());
+  autograd::Variable& y = call(frame, tape, *inputs[0], training);
+  outputs.clear();
+  outputs.push_back(&y);
+}
+
+std::vector<Shape> Layer::output_shapes(std::span<const Shape> inputs) const {
+  expect_inputs(*this, inputs.size());
+  return {output_shape(inputs[0])};
+}
+
+void Layer::build_multi(std::span<const Shape> inputs) {
+  expect_inputs(*this, inputs.size());
+  build(inputs[0]);
 }
 
 autograd::Variable& Layer::add_weight(const std::string& name, const Shape& shape,
@@ -123,8 +184,12 @@ autograd::Variable& Layer::add_weight(const std::string& name, const Shape& shap
 std::vector<autograd::Variable*> Layer::weights() {
   std::vector<autograd::Variable*> out;
   for (auto& w : weights_) out.push_back(w.get());
-  for (Layer* sub : sublayers_)
-    for (auto* w : sub->weights()) out.push_back(w);
+  for (Layer* sub : sublayers_) {
+    for (auto* w : sub->weights()) {
+      // A layer reached twice (in a model and in a model nested in it) has its weights listed once.
+      if (std::find(out.begin(), out.end(), w) == out.end()) out.push_back(w);
+    }
+  }
   return out;
 }
 
@@ -155,9 +220,10 @@ void Layer::add_regularization_gradients() {
   for (Layer* sub : sublayers_) sub->add_regularization_gradients();
 }
 
-double Layer::activity_penalty() const {
-  double total = activity_regularizer_.active() ? activity_op_.penalty() : 0.0;
-  for (const Layer* sub : sublayers_) total += sub->activity_penalty();
+double Layer::activity_penalty(const CallFrame& frame) const {
+  double total = activity_regularizer_.active() ? frame.activity().penalty() : 0.0;
+  for (size_t i = 0; i < sublayers_.size(); ++i)
+    if (const CallFrame* child = frame.find_child(i)) total += sublayers_[i]->activity_penalty(*child);
   return total;
 }
 
@@ -175,9 +241,9 @@ void Layer::apply_constraints() {
   for (Layer* sub : sublayers_) sub->apply_constraints();
 }
 
-void Layer::apply_updates() {
-  update_state();
-  for (Layer* sub : sublayers_) sub->apply_updates();
+void Layer::apply_updates(CallFrame& frame) {
+  update_state(frame);
+  for (size_t i = 0; i < sublayers_.size(); ++i) sublayers_[i]->apply_updates(frame.child(i));
 }
 
 void Layer::set_trainable(bool t) {

@@ -34,8 +34,9 @@ Shape SpatialDropout1D::output_shape(const Shape& in) const {
   return check_rank(in, 2, who(), "(batch, steps, channels)");
 }
 
-autograd::Variable& SpatialDropout1D::forward(autograd::Tape* tape, autograd::Variable& x, bool training) {
-  return op_.forward(tape, x, rate_, training);
+autograd::Variable& SpatialDropout1D::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool training) {
+  Ops& ops = frame.get<Ops>();
+  return ops.op.forward(tape, x, rate_, training);
 }
 
 SpatialDropout2D::SpatialDropout2D(SpatialDropoutOptions o)
@@ -45,8 +46,9 @@ Shape SpatialDropout2D::output_shape(const Shape& in) const {
   return check_rank(in, 3, who(), "(batch, height, width, channels)");
 }
 
-autograd::Variable& SpatialDropout2D::forward(autograd::Tape* tape, autograd::Variable& x, bool training) {
-  return op_.forward(tape, x, rate_, training);
+autograd::Variable& SpatialDropout2D::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool training) {
+  Ops& ops = frame.get<Ops>();
+  return ops.op.forward(tape, x, rate_, training);
 }
 
 GaussianNoise::GaussianNoise(GaussianNoiseOptions o)
@@ -55,15 +57,17 @@ GaussianNoise::GaussianNoise(GaussianNoiseOptions o)
     throw ValueError(who() + ": stddev must be a finite number >= 0, received " + number(stddev_) + ".");
 }
 
-autograd::Variable& GaussianNoise::forward(autograd::Tape* tape, autograd::Variable& x, bool training) {
-  return op_.forward(tape, x, stddev_, training);
+autograd::Variable& GaussianNoise::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool training) {
+  Ops& ops = frame.get<Ops>();
+  return ops.op.forward(tape, x, stddev_, training);
 }
 
 GaussianDropout::GaussianDropout(GaussianDropoutOptions o)
     : Layer("gaussian_dropout", o.name, o.input_shape), rate_(checked_rate(o.rate, who())) {}
 
-autograd::Variable& GaussianDropout::forward(autograd::Tape* tape, autograd::Variable& x, bool training) {
-  return op_.forward(tape, x, rate_, training);
+autograd::Variable& GaussianDropout::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool training) {
+  Ops& ops = frame.get<Ops>();
+  return ops.op.forward(tape, x, rate_, training);
 }
 
 }  // namespace soma::layers

@@ -40,22 +40,25 @@ void BatchNormalization::build_weights(const Shape& in) {
   moving_variance_ = &add_weight("moving_variance", channels, options_.moving_variance_initializer, false);
 }
 
-autograd::Variable& BatchNormalization::forward(autograd::Tape* tape, autograd::Variable& x, bool training) {
+autograd::Variable& BatchNormalization::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                                                bool training) {
+  Ops& ops = frame.get<Ops>();
   const bool batch_statistics = training && trainable();
-  autograd::Variable& y = op_.forward(tape, x, gamma_, beta_, *moving_mean_, *moving_variance_,
+  autograd::Variable& y = ops.op.forward(tape, x, gamma_, beta_, *moving_mean_, *moving_variance_,
                                       {.epsilon = options_.epsilon, .axis = axis_}, batch_statistics);
-  pending_update_ = batch_statistics;
+  ops.pending_update = batch_statistics;
   return y;
 }
 
-void BatchNormalization::update_state() {
-  if (!pending_update_) return;
-  pending_update_ = false;
+void BatchNormalization::update_state(CallFrame& frame) {
+  Ops& ops = frame.get<Ops>();
+  if (!ops.pending_update) return;
+  ops.pending_update = false;
   const float m = options_.momentum, rest = 1.0f - m;
   float* mm = moving_mean_->value.f32();
   float* mv = moving_variance_->value.f32();
-  const float* bm = op_.mean().f32();
-  const float* bv = op_.variance().f32();
+  const float* bm = ops.op.mean().f32();
+  const float* bv = ops.op.variance().f32();
   for (int64_t j = 0; j < moving_mean_->value.numel(); ++j) {
     mm[j] = mm[j] * m + bm[j] * rest;
     mv[j] = mv[j] * m + bv[j] * rest;

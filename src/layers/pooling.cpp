@@ -42,8 +42,9 @@ Shape Pooling2D::output_shape(const Shape& in) const {
   return cf ? Shape{in[0], oh, ow} : Shape{oh, ow, in[2]};
 }
 
-autograd::Variable& Pooling2D::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
-  return op_.forward(tape, x, geometry_);
+autograd::Variable& Pooling2D::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  Ops& ops = frame.get<Ops>();
+  return ops.op.forward(tape, x, geometry_);
 }
 
 Pooling1D::Pooling1D(const std::string& prefix, Pooling1DOptions o, bool max)
@@ -76,13 +77,14 @@ Shape Pooling1D::output_shape(const Shape& in) const {
 }
 
 // channels_last (N, T, C) is (N, 1, T, C) in nhwc; channels_first (N, C, T) is (N, C, 1, T) in nchw.
-autograd::Variable& Pooling1D::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
+autograd::Variable& Pooling1D::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  Ops& ops = frame.get<Ops>();
   const Shape& s = x.value.shape();
   const bool cf = geometry_.channels_first;
   const Shape as2d = cf ? Shape{s[0], s[1], 1, s[2]} : Shape{s[0], 1, s[1], s[2]};
-  autograd::Variable& y = op_.forward(tape, in_view_.forward(tape, x, as2d), geometry_);
+  autograd::Variable& y = ops.op.forward(tape, ops.in_view.forward(tape, x, as2d), geometry_);
   const Shape& ys = y.value.shape();
-  return out_view_.forward(tape, y, cf ? Shape{ys[0], ys[1], ys[3]} : Shape{ys[0], ys[2], ys[3]});
+  return ops.out_view.forward(tape, y, cf ? Shape{ys[0], ys[1], ys[3]} : Shape{ys[0], ys[2], ys[3]});
 }
 
 GlobalPooling2D::GlobalPooling2D(const std::string& prefix, GlobalPooling2DOptions o, bool max)
@@ -102,7 +104,8 @@ Shape GlobalPooling2D::output_shape(const Shape& in) const {
   return channels_first_ ? Shape{c, 1, 1} : Shape{1, 1, c};
 }
 
-autograd::Variable& GlobalPooling2D::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
+autograd::Variable& GlobalPooling2D::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  Ops& ops = frame.get<Ops>();
   const Shape& s = x.value.shape();
   const int hi = channels_first_ ? 2 : 1;
   const autograd::Pool2DGeometry whole{.kh = s[hi],
@@ -112,7 +115,7 @@ autograd::Variable& GlobalPooling2D::forward(autograd::Tape* tape, autograd::Var
                                        .same = false,
                                        .max = max_,
                                        .channels_first = channels_first_};
-  return view_.forward(tape, op_.forward(tape, x, whole), output_shape(s.without_batch()).with_batch(s[0]));
+  return ops.view.forward(tape, ops.op.forward(tape, x, whole), output_shape(s.without_batch()).with_batch(s[0]));
 }
 
 GlobalPooling1D::GlobalPooling1D(const std::string& prefix, GlobalPooling1DOptions o, bool max)
@@ -131,15 +134,16 @@ Shape GlobalPooling1D::output_shape(const Shape& in) const {
   return channels_first_ ? Shape{c, 1} : Shape{1, c};
 }
 
-autograd::Variable& GlobalPooling1D::forward(autograd::Tape* tape, autograd::Variable& x, bool) {
+autograd::Variable& GlobalPooling1D::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  Ops& ops = frame.get<Ops>();
   const Shape& s = x.value.shape();
   const Shape out = output_shape(s.without_batch()).with_batch(s[0]);
-  if (!max_) return out_view_.forward(tape, mean_op_.forward(tape, x, x.mask, channels_first_), out);
+  if (!max_) return ops.out_view.forward(tape, ops.mean_op.forward(tape, x, x.mask, channels_first_), out);
   const int64_t steps = channels_first_ ? s[2] : s[1];
   const autograd::Pool2DGeometry whole{
       .kh = 1, .kw = steps, .sh = 1, .sw = 1, .same = false, .max = true, .channels_first = channels_first_};
   const Shape as2d = channels_first_ ? Shape{s[0], s[1], 1, s[2]} : Shape{s[0], 1, s[1], s[2]};
-  return out_view_.forward(tape, max_op_.forward(tape, in_view_.forward(tape, x, as2d), whole), out);
+  return ops.out_view.forward(tape, ops.max_op.forward(tape, ops.in_view.forward(tape, x, as2d), whole), out);
 }
 
 }  // namespace soma::layers

@@ -122,30 +122,84 @@ void Recurrent::reset_state() {
   carrying_ = false;  // the next call starts from zeros
 }
 
-autograd::Variable& Recurrent::forward(autograd::Tape* tape, autograd::Variable& x, bool training) {
-  return run(tape, x, {}, training);
+autograd::Variable& Recurrent::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                                      bool training) {
+  return run(frame, tape, x, {}, training);
 }
 
-std::vector<autograd::Variable*> Recurrent::call(autograd::Tape* tape, autograd::Variable& x,
+namespace {
+const Tensor& no_state() {
+  static const Tensor empty;
+  return empty;
+}
+}  // namespace
+
+const Tensor& Recurrent::state_h() const {
+  const CallFrame* f = latest_.frame.load();
+  const Ops* ops = f ? f->find<Ops>() : nullptr;
+  return ops ? ops->op.state_h.value : no_state();
+}
+
+const Tensor& Recurrent::state_c() const {
+  const CallFrame* f = latest_.frame.load();
+  const Ops* ops = f ? f->find<Ops>() : nullptr;
+  return ops ? ops->op.state_c.value : no_state();
+}
+
+std::vector<autograd::Variable*> Recurrent::call(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
                                                  const std::vector<autograd::Variable*>& initial_state,
                                                  bool training) {
-  // As Layer::operator() (which has no initial states): build on first use, then check the shape.
-  const Shape& s = x.value.shape();
-  if (!built()) build(s.without_batch());
-  if (s.rank() != input_shape().rank() + 1 || s.without_batch() != input_shape()) {
-    throw ShapeError(who() + ": expected input of shape " + input_shape().with_batch(-1).str() +
-                     ", received shape " + s.str() + ".");
-  }
-  std::vector<autograd::Variable*> outs{&run(tape, x, initial_state, training)};
+  Ops& ops = frame.get<Ops>();
+  check_input(x);  // as Layer::call (which has no initial states)
+  std::vector<autograd::Variable*> outs{&run(frame, tape, x, initial_state, training)};
   if (options_.return_state) {
-    outs.push_back(&op_.state_h);
-    if (cell_ == autograd::CellKind::lstm) outs.push_back(&op_.state_c);
+    outs.push_back(&ops.op.state_h);
+    if (cell_ == autograd::CellKind::lstm) outs.push_back(&ops.op.state_c);
   }
   return outs;
 }
 
-autograd::Variable& Recurrent::run(autograd::Tape* tape, autograd::Variable& x,
+void Recurrent::call_multi(CallFrame& frame, autograd::Tape* tape, std::span<autograd::Variable* const> inputs,
+                          std::vector<autograd::Variable*>& outputs, bool training) {
+  if (inputs.empty() || inputs.size() > 1 + static_cast<size_t>(state_count())) {
+    throw ValueError(who() + ": expects the sequence and optionally its " + std::to_string(state_count()) +
+                     " initial states, received " + std::to_string(inputs.size()) + " inputs.");
+  }
+  outputs = call(frame, tape, *inputs[0], std::vector<autograd::Variable*>(inputs.begin() + 1, inputs.end()),
+                 training);
+}
+
+std::vector<Shape> Recurrent::output_shapes(std::span<const Shape> inputs) const {
+  if (inputs.empty() || inputs.size() > 1 + static_cast<size_t>(state_count())) {
+    throw ValueError(who() + ": expects the sequence and optionally its " + std::to_string(state_count()) +
+                     " initial states, received " + std::to_string(inputs.size()) + " inputs.");
+  }
+  if (inputs.size() > 1 && inputs.size() != 1 + static_cast<size_t>(state_count())) {
+    throw ValueError(who() + ": initial_state must hold " + std::to_string(state_count()) + " tensors, received " +
+                     std::to_string(inputs.size() - 1) + ".");
+  }
+  for (size_t k = 1; k < inputs.size(); ++k) {
+    if (inputs[k] != Shape{options_.units}) {
+      throw ShapeError(who() + ": initial state " + std::to_string(k - 1) + " must have shape " +
+                       Shape{options_.units}.with_batch(-1).str() + ", received " + inputs[k].with_batch(-1).str() +
+                       ".");
+    }
+  }
+  std::vector<Shape> out{output_shape(inputs[0])};
+  if (options_.return_state)
+    for (int64_t k = 0; k < state_count(); ++k) out.push_back(Shape{options_.units});
+  return out;
+}
+
+void Recurrent::build_multi(std::span<const Shape> inputs) {
+  output_shapes(inputs);
+  build(inputs[0]);
+}
+
+autograd::Variable& Recurrent::run(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
                                    const std::vector<autograd::Variable*>& initial_state, bool training) {
+  Ops& ops = frame.get<Ops>();
+  latest_.frame.store(&frame);
   const int64_t n = x.value.dim(0), states = state_count();
   if (options_.batch_size > 0 && n != options_.batch_size) {
     throw ValueError(who() + ": expected batches of batch_size " + std::to_string(options_.batch_size) +
@@ -174,15 +228,15 @@ autograd::Variable& Recurrent::run(autograd::Tape* tape, autograd::Variable& x,
     h0 = &carried_h_;
     if (states == 2) c0 = &carried_c_;
   }
-  autograd::Variable& out = op_.forward(tape, x, *kernel_, *recurrent_, bias_, params_, training, h0, c0);
+  autograd::Variable& out = ops.op.forward(tape, x, *kernel_, *recurrent_, bias_, params_, training, h0, c0);
   if (options_.stateful) {
     // The op copied the initial states at its start, so they can be overwritten now; the carried states
     // are constants of the next call (Keras does not backpropagate across batches either).
-    carried_h_.value.resize(op_.state_h.value.shape());
-    carried_h_.value.copy_from(op_.state_h.value);
+    carried_h_.value.resize(ops.op.state_h.value.shape());
+    carried_h_.value.copy_from(ops.op.state_h.value);
     if (states == 2) {
-      carried_c_.value.resize(op_.state_c.value.shape());
-      carried_c_.value.copy_from(op_.state_c.value);
+      carried_c_.value.resize(ops.op.state_c.value.shape());
+      carried_c_.value.copy_from(ops.op.state_c.value);
     }
     carrying_ = true;
   }

@@ -43,15 +43,43 @@ void Bidirectional::build_weights(const Shape& in) {
   backward_->build(in);
 }
 
-autograd::Variable& Bidirectional::forward(autograd::Tape* tape, autograd::Variable& x, bool training) {
-  return *call(tape, x, {}, training)[0];
+autograd::Variable& Bidirectional::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                                           bool training) {
+  return *call(frame, tape, x, {}, training)[0];
 }
 
-std::vector<autograd::Variable*> Bidirectional::call(autograd::Tape* tape, autograd::Variable& x,
+void Bidirectional::call_multi(CallFrame& frame, autograd::Tape* tape, std::span<autograd::Variable* const> inputs,
+                              std::vector<autograd::Variable*>& outputs, bool training) {
+  if (inputs.empty()) throw ValueError(who() + ": expects the sequence and optionally initial states.");
+  outputs = call(frame, tape, *inputs[0], std::vector<autograd::Variable*>(inputs.begin() + 1, inputs.end()),
+                 training);
+}
+
+std::vector<Shape> Bidirectional::output_shapes(std::span<const Shape> inputs) const {
+  const auto k = static_cast<size_t>(forward_->state_count());
+  if (inputs.empty() || (inputs.size() != 1 && inputs.size() != 1 + 2 * k)) {
+    throw ValueError(who() + ": expects the sequence and optionally " + std::to_string(2 * k) +
+                     " initial states (the forward layer's, then the backward layer's), received " +
+                     std::to_string(inputs.size()) + " inputs.");
+  }
+  std::vector<Shape> out{output_shape(inputs[0])};
+  const std::vector<Shape> ahead = forward_->output_shapes(inputs.first(inputs.size() == 1 ? 1 : 1 + k));
+  for (size_t i = 1; i < ahead.size(); ++i) out.push_back(ahead[i]);
+  for (size_t i = 1; i < ahead.size(); ++i) out.push_back(ahead[i]);
+  return out;
+}
+
+void Bidirectional::build_multi(std::span<const Shape> inputs) {
+  output_shapes(inputs);
+  build(inputs[0]);
+}
+
+std::vector<autograd::Variable*> Bidirectional::call(CallFrame& frame, autograd::Tape* tape,
+                                                     autograd::Variable& x,
                                                      const std::vector<autograd::Variable*>& initial_state,
                                                      bool training) {
-  const Shape& s = x.value.shape();
-  if (!built()) build(s.without_batch());
+  Ops& ops = frame.get<Ops>();
+  check_input(x);
   const auto k = static_cast<size_t>(forward_->state_count());
   if (!initial_state.empty() && initial_state.size() != 2 * k) {
     throw ValueError(who() + ": initial_state must hold " + std::to_string(2 * k) +
@@ -65,11 +93,11 @@ std::vector<autograd::Variable*> Bidirectional::call(autograd::Tape* tape, autog
   const std::vector<autograd::Variable*> behind_states =
       given ? std::vector(initial_state.begin() + static_cast<std::ptrdiff_t>(k), initial_state.end())
             : std::vector<autograd::Variable*>{};
-  const auto ahead = forward_->call(tape, x, ahead_states, training);
-  const auto behind = backward_->call(tape, x, behind_states, training);
+  const auto ahead = forward_->call(frame.child(0), tape, x, ahead_states, training);
+  const auto behind = backward_->call(frame.child(1), tape, x, behind_states, training);
   autograd::Variable& aligned =
-      forward_->return_sequences() ? reverse_.forward(tape, *behind[0]) : *behind[0];
-  std::vector<autograd::Variable*> outs{&merge_.forward(tape, *ahead[0], aligned, mode_)};
+      forward_->return_sequences() ? ops.reverse.forward(tape, *behind[0]) : *behind[0];
+  std::vector<autograd::Variable*> outs{&ops.merge.forward(tape, *ahead[0], aligned, mode_)};
   outs.insert(outs.end(), ahead.begin() + 1, ahead.end());
   outs.insert(outs.end(), behind.begin() + 1, behind.end());
   return outs;
@@ -92,11 +120,12 @@ void TimeDistributed::build_weights(const Shape& in) {
   inner_->build(in.without_batch());
 }
 
-autograd::Variable& TimeDistributed::forward(autograd::Tape* tape, autograd::Variable& x, bool training) {
+autograd::Variable& TimeDistributed::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool training) {
+  Ops& ops = frame.get<Ops>();
   const Shape& s = x.value.shape();
-  autograd::Variable& folded = fold_.forward(tape, x, s.without_batch().with_dim(0, s[0] * s[1]));
-  autograd::Variable& y = (*inner_)(tape, folded, training);
-  return unfold_.forward(tape, y, prepend(s[0], y.value.shape().with_dim(0, s[1])));
+  autograd::Variable& folded = ops.fold.forward(tape, x, s.without_batch().with_dim(0, s[0] * s[1]));
+  autograd::Variable& y = inner_->call(frame.child(0), tape, folded, training);
+  return ops.unfold.forward(tape, y, prepend(s[0], y.value.shape().with_dim(0, s[1])));
 }
 
 }  // namespace soma::layers

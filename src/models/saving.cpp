@@ -1,6 +1,8 @@
-// Sequential::save / get_config / from_config and soma::load_model. What the file's config holds:
-// docs/saving.md.
+// Model::save, Sequential's config and soma::load_model. What the file's config holds: docs/saving.md;
+// the functional config: models/functional_config.cpp.
 #include "soma/models/saving.hpp"
+
+#include "models/functional_config.hpp"
 
 #include <fmt/format.h>
 
@@ -20,14 +22,6 @@ constexpr const char* kFormat = "soma.model";
 const std::string kWeights = "weights/";
 const std::string kOptimizer = "optimizer/";
 }  // namespace
-
-Config Sequential::get_config() const {
-  Config layers = Config::array();
-  for (const auto& l : layers_) layers.push_back(layers::serialize(*l));
-  Config c{{"name", name_}, {"layers", std::move(layers)}};
-  if (built_) c["build_input_shape"] = layers_.front()->input_shape().to_vector();
-  return c;
-}
 
 Sequential Sequential::from_config(const Config& config) {
   if (!config.is_object()) {
@@ -51,7 +45,11 @@ Sequential Sequential::from_config(const Config& config) {
         "an array of positive integers");
   Sequential model(config.contains("name") ? config["name"].get<std::string>() : "sequential");
   if (config.contains("layers")) {
-    for (const auto& spec : config["layers"]) model.add(layers::deserialize(spec));
+    for (const auto& spec : config["layers"]) {
+      // Keras 3 writes the input as a first InputLayer; soma's chain makes its own.
+      if (spec.is_object() && spec.value("class_name", "") == "InputLayer") continue;
+      model.add(std::shared_ptr<layers::Layer>(detail::deserialize_layer(spec)));
+    }
   }
   if (config.contains("build_input_shape")) {
     std::vector<int64_t> dims;
@@ -71,8 +69,8 @@ Sequential Sequential::from_config(const Config& config) {
   return model;
 }
 
-void Sequential::save(const std::string& path) {
-  if (!built_) {
+void Model::save(const std::string& path) {
+  if (!built()) {
     throw StateError(who() +
                      ": save() needs a built model; give the first layer an input_shape, call build(), "
                      "or fit() first.");
@@ -81,13 +79,11 @@ void Sequential::save(const std::string& path) {
   Config& c = file.config;
   c["format"] = kFormat;
   c["soma_version"] = "0.1.0";
-  c["model"] = Config{{"class_name", "Sequential"}, {"config", get_config()}};
+  c["model"] = Config{{"class_name", type()}, {"config", get_config()}};
   for (auto* w : weights()) file.tensors.push_back({kWeights + w->name, w->value});
   Config training{{"random_state", random::state()}};
   if (compiled()) {
-    c["compile"] = Config{{"optimizer", optimizers::serialize(*optimizer_)},
-                          {"loss", losses::serialize(*loss_)},
-                          {"metrics", metric_names_}};
+    c["compile"] = compile_config();
     training["optimizer_iterations"] = optimizer_->iterations();
     training["optimizer_built"] = optimizer_->built();
     for (auto& [name, value] : optimizer_->state()) file.tensors.push_back({kOptimizer + name, value});
@@ -99,7 +95,7 @@ void Sequential::save(const std::string& path) {
 namespace {
 
 // Everything but the reading: the parsed file becomes a model, or an IOError says why it cannot.
-Sequential restore(io::ModelFile file, const std::string& source, const LoadOptions& options) {
+Model restore(io::ModelFile file, const std::string& source, const LoadOptions& options) {
   auto fail = [&](const std::string& problem) -> void {
     throw IOError("load_model: " + source + " " + problem + ".");
   };
@@ -107,8 +103,9 @@ Sequential restore(io::ModelFile file, const std::string& source, const LoadOpti
   if (!c.contains("format") || c["format"] != kFormat)
     fail("is not a soma model (its config has no format \"soma.model\")");
   if (!c.contains("model") || !c["model"].is_object() || !c["model"].contains("class_name") ||
-      c["model"]["class_name"] != "Sequential" || !c["model"].contains("config")) {
-    fail("does not hold a Sequential model config");
+      (c["model"]["class_name"] != "Sequential" && c["model"]["class_name"] != "Functional") ||
+      !c["model"].contains("config")) {
+    fail("does not hold a Sequential or Functional model config");
   }
   std::map<std::string, Tensor> weights, state;
   int64_t budget = 0;
@@ -132,11 +129,15 @@ Sequential restore(io::ModelFile file, const std::string& source, const LoadOpti
     }
   } restore_generator{generator};
   try {
-    std::optional<Sequential> model;
+    std::optional<Model> model;
     {
       // Twice what the file holds: room for a config whose mismatch set_weights reports precisely.
       layers::detail::WeightBudget cap(2 * budget + (int64_t{1} << 16));
-      model.emplace(Sequential::from_config(c["model"]["config"]));
+      if (c["model"]["class_name"] == "Sequential") {
+        model.emplace(Sequential::from_config(c["model"]["config"]));
+      } else {
+        model.emplace(Model::from_config(c["model"]["config"]));
+      }
     }
     if (!model->built()) fail("holds a model without an input shape");
     std::vector<Tensor> values;
@@ -149,15 +150,7 @@ Sequential restore(io::ModelFile file, const std::string& source, const LoadOpti
     if (!weights.empty()) fail("holds a weight \"" + weights.begin()->first + "\" its model does not have");
     model->set_weights(values);
     if (options.compile && c.contains("compile")) {
-      const Config& cc = c["compile"];
-      if (!cc.is_object() || !cc.contains("optimizer") || !cc.contains("loss"))
-        fail("has a malformed compile config");
-      std::vector<std::string> metrics;
-      if (cc.contains("metrics")) metrics = cc["metrics"].get<std::vector<std::string>>();
-      model->compile(
-          {.optimizer = std::shared_ptr<optimizers::Optimizer>(optimizers::deserialize(cc["optimizer"])),
-           .loss = std::shared_ptr<losses::Loss>(losses::deserialize(cc["loss"])),
-           .metrics = metrics});
+      model->compile_from_config(c["compile"]);
       const Config training = c.value("training", Config::object());
       if (training.value("optimizer_built", false)) {
         std::vector<std::pair<std::string, Tensor>> named(state.begin(), state.end());
@@ -191,12 +184,12 @@ Sequential restore(io::ModelFile file, const std::string& source, const LoadOpti
 
 }  // namespace
 
-Sequential load_model_from_bytes(std::string_view bytes, const std::string& source, LoadOptions options,
+Model load_model_from_bytes(std::string_view bytes, const std::string& source, LoadOptions options,
                                  bool verify_checksum) {
   return restore(io::parse_model_file(bytes, source, verify_checksum), source, options);
 }
 
-Sequential load_model(const std::string& path, LoadOptions options) {
+Model load_model(const std::string& path, LoadOptions options) {
   return restore(io::read_model_file(path), path, options);
 }
 

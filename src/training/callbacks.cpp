@@ -34,7 +34,7 @@ const double* monitored(const Logs& logs, const std::string& monitor, const char
 
 // Keras refuses to set a learning rate that a schedule owns; say so before training rather than after
 // `patience` epochs.
-void require_settable_learning_rate(Sequential& model, const char* who) {
+void require_settable_learning_rate(Model& model, const char* who) {
   const auto& schedule = model.optimizer().learning_rate_schedule();
   if (!schedule) return;
   throw StateError(std::string(who) + ": the optimizer's learning rate is a " + schedule->name() +
@@ -53,7 +53,7 @@ EarlyStopping::EarlyStopping(EarlyStoppingOptions o) : options_(std::move(o)) {
   options_.min_delta = std::fabs(options_.min_delta);
 }
 
-void EarlyStopping::on_train_begin(Sequential&) {
+void EarlyStopping::on_train_begin(Model&) {
   wait_ = 0;
   stopped_epoch_ = -1;
   best_epoch_ = -1;
@@ -61,7 +61,7 @@ void EarlyStopping::on_train_begin(Sequential&) {
   best_weights_.clear();
 }
 
-void EarlyStopping::on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
+void EarlyStopping::on_epoch_end(Model& model, int epoch, const Logs& logs) {
   const double* current = monitored(logs, options_.monitor, "EarlyStopping");
   if (current == nullptr || epoch < options_.start_from_epoch) return;
   if (better(*current, best_, options_.min_delta, maximize_)) {
@@ -92,14 +92,14 @@ ReduceLROnPlateau::ReduceLROnPlateau(ReduceLROnPlateauOptions o) : options_(std:
   }
 }
 
-void ReduceLROnPlateau::on_train_begin(Sequential& model) {
+void ReduceLROnPlateau::on_train_begin(Model& model) {
   require_settable_learning_rate(model, "ReduceLROnPlateau");
   best_ = maximize_ ? -INFINITY : INFINITY;
   wait_ = 0;
   cooldown_left_ = 0;
 }
 
-void ReduceLROnPlateau::on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
+void ReduceLROnPlateau::on_epoch_end(Model& model, int epoch, const Logs& logs) {
   const double* current = monitored(logs, options_.monitor, "ReduceLROnPlateau");
   if (current == nullptr) return;
   if (cooldown_left_ > 0) {
@@ -129,7 +129,7 @@ LearningRateScheduler::LearningRateScheduler(std::function<double(int, double)> 
   if (!schedule_) throw ValueError("LearningRateScheduler: the schedule function is empty.");
 }
 
-void LearningRateScheduler::on_epoch_begin(Sequential& model, int epoch) {
+void LearningRateScheduler::on_epoch_begin(Model& model, int epoch) {
   require_settable_learning_rate(model, "LearningRateScheduler");
   auto& opt = model.optimizer();
   const double lr = schedule_(epoch, opt.learning_rate());
@@ -144,7 +144,7 @@ void LearningRateScheduler::on_epoch_begin(Sequential& model, int epoch) {
 CSVLogger::CSVLogger(std::string filename, char separator, bool append)
     : filename_(std::move(filename)), separator_(separator), append_(append) {}
 
-void CSVLogger::on_epoch_end(Sequential&, int epoch, const Logs& logs) {
+void CSVLogger::on_epoch_end(Model&, int epoch, const Logs& logs) {
   std::ofstream out(filename_, header_written_ || append_ ? std::ios::app : std::ios::trunc);
   if (!out) throw IOError("CSVLogger: cannot write " + filename_ + ".");
   if (!header_written_ && !append_) {
@@ -168,13 +168,13 @@ ModelCheckpoint::ModelCheckpoint(std::string filepath, ModelCheckpointOptions op
   maximize_ = maximizes(options_.mode, options_.monitor, "ModelCheckpoint");
 }
 
-void ModelCheckpoint::on_train_begin(Sequential&) {
+void ModelCheckpoint::on_train_begin(Model&) {
   best_ = !std::isnan(options_.initial_value_threshold) ? options_.initial_value_threshold
           : maximize_                                   ? -INFINITY
                                                         : INFINITY;
 }
 
-void ModelCheckpoint::on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
+void ModelCheckpoint::on_epoch_end(Model& model, int epoch, const Logs& logs) {
   if (options_.save_best_only) {
     const double* current = monitored(logs, options_.monitor, "ModelCheckpoint");
     if (current == nullptr) return;

@@ -360,7 +360,7 @@ class Scale final : public Layer {
   Config get_config() const override { return {{"factor", factor_}, {"name", name()}}; }
 
  protected:
-  autograd::Variable& forward(autograd::Tape*, autograd::Variable& x, bool) override { return x; }
+  autograd::Variable& forward(CallFrame&, autograd::Tape*, autograd::Variable& x, bool) override { return x; }
 
  private:
   float factor_;
@@ -373,7 +373,7 @@ class Unsaveable final : public Layer {
   Shape output_shape(const Shape& in) const override { return in; }
 
  protected:
-  autograd::Variable& forward(autograd::Tape*, autograd::Variable& x, bool) override { return x; }
+  autograd::Variable& forward(CallFrame&, autograd::Tape*, autograd::Variable& x, bool) override { return x; }
 };
 
 TEST(LayerConfig, CustomLayersRegister) {

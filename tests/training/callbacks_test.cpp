@@ -48,8 +48,8 @@ struct Scripted final : C::Callback {
   std::string key;
   Scripted(std::vector<double> v, C::Callback* c, std::string k = "val_loss")
       : values(std::move(v)), inner(c), key(std::move(k)) {}
-  void on_train_begin(Sequential& m) override { inner->on_train_begin(m); }
-  void on_epoch_end(Sequential& m, int epoch, const C::Logs&) override {
+  void on_train_begin(Model& m) override { inner->on_train_begin(m); }
+  void on_epoch_end(Model& m, int epoch, const C::Logs&) override {
     inner->on_epoch_end(m, epoch, {{key, values[static_cast<size_t>(epoch)]}});
   }
 };
@@ -61,7 +61,7 @@ TEST(EarlyStopping, StopsAfterPatienceAndRestoresTheBestWeights) {
   auto es = std::make_shared<C::EarlyStopping>(
       C::EarlyStoppingOptions{.patience = 2, .restore_best_weights = true});
   std::vector<std::vector<Tensor>> weights_by_epoch;
-  auto record = C::LambdaCallback({.on_epoch_end = [&](Sequential& s, int, const C::Logs&) {
+  auto record = C::LambdaCallback({.on_epoch_end = [&](Model& s, int, const C::Logs&) {
     weights_by_epoch.push_back(s.get_weights());
   }});
   // val_loss: best at epoch 1, then two epochs without improvement -> stop after epoch 3.
@@ -114,7 +114,7 @@ TEST(ReduceLROnPlateau, CutsTheRateAfterPatience) {
       C::ReduceLROnPlateauOptions{.factor = 0.5, .patience = 2, .min_lr = 0.03});
   auto script = std::make_shared<Scripted>(std::vector<double>{1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0}, r.get());
   std::vector<float> rates;
-  auto record = C::LambdaCallback({.on_epoch_end = [&](Sequential& s, int, const C::Logs&) {
+  auto record = C::LambdaCallback({.on_epoch_end = [&](Model& s, int, const C::Logs&) {
     rates.push_back(s.optimizer().learning_rate());
   }});
   m.fit(x, y, {.batch_size = 8, .epochs = 7, .verbose = 0, .callbacks = {script, record}});
@@ -131,7 +131,7 @@ TEST(LearningRateScheduler, SetsTheRateEachEpoch) {
   auto [x, y] = line(16);
   std::vector<float> rates;
   auto record = C::LambdaCallback(
-      {.on_epoch_begin = [&](Sequential& s, int) { rates.push_back(s.optimizer().learning_rate()); }});
+      {.on_epoch_begin = [&](Model& s, int) { rates.push_back(s.optimizer().learning_rate()); }});
   m.fit(
       x, y,
       {.batch_size = 8,
@@ -227,7 +227,7 @@ TEST(ModelCheckpoint, SaveBestOnlyKeepsTheBestEpochsModel) {
   const std::vector<double> script{0.5, 0.4, 0.45, 0.3, 0.35};
   Scripted scripted(script, ckpt.get());
   auto record = C::LambdaCallback(
-      {.on_epoch_end = [&](Sequential& s, int, const C::Logs&) { weights.push_back(s.get_weights()); }});
+      {.on_epoch_end = [&](Model& s, int, const C::Logs&) { weights.push_back(s.get_weights()); }});
   m.fit(x, y,
         {.batch_size = 16,
          .epochs = 5,

@@ -48,7 +48,7 @@ TEST(ScheduleFit, FollowsTheScheduleEveryStep) {
             {.batch_size = 16,
              .epochs = 12,
              .verbose = 0,
-             .callbacks = {callbacks::LambdaCallback({.on_epoch_begin = [&](Sequential& s, int) {
+             .callbacks = {callbacks::LambdaCallback({.on_epoch_begin = [&](Model& s, int) {
                rates.push_back(s.optimizer().current_learning_rate());
              }})}});
   EXPECT_EQ(m.optimizer().iterations(), 48);

@@ -23,20 +23,24 @@ struct ReLUOptions {
 // x > threshold: min(x, max_value); otherwise negative_slope * (x - threshold). All three must be >= 0.
 class ReLU final : public Layer {
  public:
+  SOMA_LAYER(ReLU)
   explicit ReLU(ReLUOptions options = {});
   std::string type() const override { return "ReLU"; }
   Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override { return input_shape; }
 
  protected:
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   ReLUOptions options_;
   // Plain relu, leaky relu and relu6 run on oneDNN; a threshold or another ceiling on the general loop.
   std::optional<activations::Activation> fast_;
-  autograd::ActivationOp act_;
-  autograd::ReluOp relu_;
+  struct Ops {
+    autograd::ActivationOp act;
+    autograd::ReluOp relu;
+  };
 };
 
 struct LeakyReLUOptions {
@@ -47,17 +51,21 @@ struct LeakyReLUOptions {
 
 class LeakyReLU final : public Layer {
  public:
+  SOMA_LAYER(LeakyReLU)
   explicit LeakyReLU(LeakyReLUOptions options = {});
   std::string type() const override { return "LeakyReLU"; }
   Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override { return input_shape; }
 
  protected:
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   LeakyReLUOptions options_;
-  autograd::ActivationOp op_;
+  struct Ops {
+    autograd::ActivationOp op;
+  };
 };
 
 struct PReLUOptions {
@@ -74,6 +82,7 @@ struct PReLUOptions {
 // x > 0: x; otherwise alpha * x, alpha a weight of the per-sample shape with 1 along the shared axes.
 class PReLU final : public Layer {
  public:
+  SOMA_LAYER(PReLU)
   explicit PReLU(PReLUOptions options = {});
   std::string type() const override { return "PReLU"; }
   Config get_config() const override;
@@ -82,12 +91,15 @@ class PReLU final : public Layer {
 
  protected:
   void build_weights(const Shape& input_shape) override;
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   PReLUOptions options_;
   autograd::Variable* alpha_ = nullptr;
-  autograd::PReluOp op_;
+  struct Ops {
+    autograd::PReluOp op;
+  };
 };
 
 struct ELUOptions {
@@ -99,17 +111,21 @@ struct ELUOptions {
 // x > 0: x; otherwise alpha * (exp(x) - 1).
 class ELU final : public Layer {
  public:
+  SOMA_LAYER(ELU)
   explicit ELU(ELUOptions options = {});
   std::string type() const override { return "ELU"; }
   Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override { return input_shape; }
 
  protected:
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   ELUOptions options_;
-  autograd::ActivationOp op_;
+  struct Ops {
+    autograd::ActivationOp op;
+  };
 };
 
 struct SoftmaxOptions {
@@ -124,18 +140,22 @@ struct SoftmaxOptions {
 // not broadcast either.
 class Softmax final : public Layer {
  public:
+  SOMA_LAYER(Softmax)
   explicit Softmax(SoftmaxOptions options = {});
   std::string type() const override { return "Softmax"; }
   Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override;
 
  protected:
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   SoftmaxOptions options_;
-  autograd::ActivationOp op_;
-  autograd::MaskOp before_, after_;
+  struct Ops {
+    autograd::ActivationOp op;
+    autograd::MaskOp before, after;
+  };
 };
 
 }  // namespace soma::layers

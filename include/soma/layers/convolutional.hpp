@@ -40,6 +40,7 @@ struct Conv2DOptions {
 
 class Conv2D final : public Layer {
  public:
+  SOMA_LAYER(Conv2D)
   explicit Conv2D(Conv2DOptions options);
   std::string type() const override { return "Conv2D"; }
   Config get_config() const override;
@@ -50,7 +51,8 @@ class Conv2D final : public Layer {
 
  protected:
   void build_weights(const Shape& input_shape) override;
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   Conv2DOptions options_;
@@ -62,9 +64,11 @@ class Conv2D final : public Layer {
   bool channels_first_ = false;
   autograd::Variable* kernel_ = nullptr;
   autograd::Variable* bias_ = nullptr;
-  autograd::ChannelsOp to_last_, to_first_;
-  autograd::Conv2DOp conv_;
-  autograd::ActivationOp act_;
+  struct Ops {
+    autograd::ChannelsOp to_last, to_first;
+    autograd::Conv2DOp conv;
+    autograd::ActivationOp act;
+  };
 };
 
 struct Conv1DOptions {
@@ -92,6 +96,7 @@ struct Conv1DOptions {
 // viewed as (1, steps, channels) and (1, k, in, filters).
 class Conv1D final : public Layer {
  public:
+  SOMA_LAYER(Conv1D)
   explicit Conv1D(Conv1DOptions options);
   std::string type() const override { return "Conv1D"; }
   Config get_config() const override;
@@ -100,7 +105,8 @@ class Conv1D final : public Layer {
 
  protected:
   void build_weights(const Shape& input_shape) override;
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   Conv1DOptions options_;
@@ -111,10 +117,12 @@ class Conv1D final : public Layer {
   bool channels_first_ = false;
   autograd::Variable* kernel_ = nullptr;
   autograd::Variable* bias_ = nullptr;
-  autograd::ReshapeOp x_view_, kernel_view_, out_view_;
-  autograd::ChannelsOp to_last_, to_first_;
-  autograd::Conv2DOp conv_;
-  autograd::ActivationOp act_;
+  struct Ops {
+    autograd::ReshapeOp x_view, kernel_view, out_view;
+    autograd::ChannelsOp to_last, to_first;
+    autograd::Conv2DOp conv;
+    autograd::ActivationOp act;
+  };
 };
 
 }  // namespace soma::layers

@@ -19,6 +19,7 @@ struct ActivationOptions {
 
 class Activation final : public Layer {
  public:
+  SOMA_LAYER(Activation)
   explicit Activation(const std::string& activation)
       : Activation(ActivationOptions{.activation = activation}) {}
   explicit Activation(ActivationOptions options);
@@ -27,12 +28,15 @@ class Activation final : public Layer {
   Shape output_shape(const Shape& input_shape) const override { return input_shape; }
 
  protected:
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   ActivationOptions options_;
   activations::Activation activation_;
-  autograd::ActivationOp op_;
+  struct Ops {
+    autograd::ActivationOp op;
+  };
 };
 
 struct FlattenOptions {
@@ -43,17 +47,21 @@ struct FlattenOptions {
 // Collapses every per-sample axis into one, in row-major (channels-last) order as Keras does.
 class Flatten final : public Layer {
  public:
+  SOMA_LAYER(Flatten)
   explicit Flatten(FlattenOptions options = {});
   std::string type() const override { return "Flatten"; }
   Config get_config() const override;
   Shape output_shape(const Shape& input_shape) const override { return Shape{input_shape.numel()}; }
 
  protected:
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   FlattenOptions options_;
-  autograd::ReshapeOp op_;
+  struct Ops {
+    autograd::ReshapeOp op;
+  };
 };
 
 struct ReshapeOptions {
@@ -65,6 +73,7 @@ struct ReshapeOptions {
 // keras.layers.Reshape: the same values, row-major, in another per-sample shape.
 class Reshape final : public Layer {
  public:
+  SOMA_LAYER(Reshape)
   explicit Reshape(std::vector<int64_t> target_shape)
       : Reshape(ReshapeOptions{.target_shape = std::move(target_shape)}) {}
   explicit Reshape(ReshapeOptions options);
@@ -73,12 +82,15 @@ class Reshape final : public Layer {
   Shape output_shape(const Shape& input_shape) const override;
 
  protected:
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   ReshapeOptions options_;
   std::vector<int64_t> target_;
-  autograd::ReshapeOp op_;
+  struct Ops {
+    autograd::ReshapeOp op;
+  };
 };
 
 struct DropoutOptions {
@@ -89,6 +101,7 @@ struct DropoutOptions {
 
 class Dropout final : public Layer {
  public:
+  SOMA_LAYER(Dropout)
   explicit Dropout(float rate) : Dropout(DropoutOptions{.rate = rate}) {}
   explicit Dropout(DropoutOptions options);
   std::string type() const override { return "Dropout"; }
@@ -97,12 +110,15 @@ class Dropout final : public Layer {
   float rate() const { return rate_; }
 
  protected:
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   DropoutOptions options_;
   float rate_;
-  autograd::DropoutOp op_;
+  struct Ops {
+    autograd::DropoutOp op;
+  };
 };
 
 struct ActivityRegularizationOptions {
@@ -116,13 +132,14 @@ struct ActivityRegularizationOptions {
 // loss (see Layer::activity_penalty).
 class ActivityRegularization final : public Layer {
  public:
+  SOMA_LAYER(ActivityRegularization)
   explicit ActivityRegularization(ActivityRegularizationOptions options = {});
   std::string type() const override { return "ActivityRegularization"; }
   Shape output_shape(const Shape& input_shape) const override { return input_shape; }
   Config get_config() const override;
 
  protected:
-  autograd::Variable& forward(autograd::Tape*, autograd::Variable& x, bool) override { return x; }
+  autograd::Variable& forward(CallFrame&, autograd::Tape*, autograd::Variable& x, bool) override { return x; }
 
  private:
   ActivityRegularizationOptions options_;

@@ -32,6 +32,7 @@ struct DenseOptions {
 
 class Dense final : public Layer {
  public:
+  SOMA_LAYER(Dense)
   explicit Dense(DenseOptions options);
   std::string type() const override { return "Dense"; }
   Config get_config() const override;
@@ -43,7 +44,8 @@ class Dense final : public Layer {
 
  protected:
   void build_weights(const Shape& input_shape) override;
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   DenseOptions options_;
@@ -51,8 +53,10 @@ class Dense final : public Layer {
   mixed_precision::Policy policy_;
   autograd::Variable* kernel_ = nullptr;
   autograd::Variable* bias_ = nullptr;
-  autograd::LinearOp linear_;
-  autograd::ActivationOp act_;
+  struct Ops {
+    autograd::LinearOp linear;
+    autograd::ActivationOp act;
+  };
 };
 
 }  // namespace soma::layers

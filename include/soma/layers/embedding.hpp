@@ -23,6 +23,7 @@ struct EmbeddingOptions {
 
 class Embedding final : public Layer {
  public:
+  SOMA_LAYER(Embedding)
   explicit Embedding(EmbeddingOptions options);
   std::string type() const override { return "Embedding"; }
   Config get_config() const override;
@@ -31,12 +32,15 @@ class Embedding final : public Layer {
 
  protected:
   void build_weights(const Shape& input_shape) override;
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   EmbeddingOptions options_;
   autograd::Variable* table_ = nullptr;
-  autograd::EmbeddingOp op_;
+  struct Ops {
+    autograd::EmbeddingOp op;
+  };
 };
 
 }  // namespace soma::layers

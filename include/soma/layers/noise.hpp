@@ -19,6 +19,7 @@ struct SpatialDropoutOptions {
 // Input (batch, steps, channels).
 class SpatialDropout1D final : public Layer {
  public:
+  SOMA_LAYER(SpatialDropout1D)
   explicit SpatialDropout1D(float rate) : SpatialDropout1D(SpatialDropoutOptions{.rate = rate}) {}
   explicit SpatialDropout1D(SpatialDropoutOptions options);
   std::string type() const override { return "SpatialDropout1D"; }
@@ -27,16 +28,20 @@ class SpatialDropout1D final : public Layer {
   float rate() const { return rate_; }
 
  protected:
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   float rate_;
-  autograd::SpatialDropoutOp op_;
+  struct Ops {
+    autograd::SpatialDropoutOp op;
+  };
 };
 
 // Input (batch, height, width, channels).
 class SpatialDropout2D final : public Layer {
  public:
+  SOMA_LAYER(SpatialDropout2D)
   explicit SpatialDropout2D(float rate) : SpatialDropout2D(SpatialDropoutOptions{.rate = rate}) {}
   explicit SpatialDropout2D(SpatialDropoutOptions options);
   std::string type() const override { return "SpatialDropout2D"; }
@@ -45,11 +50,14 @@ class SpatialDropout2D final : public Layer {
   float rate() const { return rate_; }
 
  protected:
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   float rate_;
-  autograd::SpatialDropoutOp op_;
+  struct Ops {
+    autograd::SpatialDropoutOp op;
+  };
 };
 
 struct GaussianNoiseOptions {
@@ -60,6 +68,7 @@ struct GaussianNoiseOptions {
 
 class GaussianNoise final : public Layer {
  public:
+  SOMA_LAYER(GaussianNoise)
   explicit GaussianNoise(float stddev) : GaussianNoise(GaussianNoiseOptions{.stddev = stddev}) {}
   explicit GaussianNoise(GaussianNoiseOptions options);
   std::string type() const override { return "GaussianNoise"; }
@@ -68,11 +77,14 @@ class GaussianNoise final : public Layer {
   float stddev() const { return stddev_; }
 
  protected:
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   float stddev_;
-  autograd::GaussianNoiseOp op_;
+  struct Ops {
+    autograd::GaussianNoiseOp op;
+  };
 };
 
 struct GaussianDropoutOptions {
@@ -83,6 +95,7 @@ struct GaussianDropoutOptions {
 
 class GaussianDropout final : public Layer {
  public:
+  SOMA_LAYER(GaussianDropout)
   explicit GaussianDropout(float rate) : GaussianDropout(GaussianDropoutOptions{.rate = rate}) {}
   explicit GaussianDropout(GaussianDropoutOptions options);
   std::string type() const override { return "GaussianDropout"; }
@@ -91,11 +104,14 @@ class GaussianDropout final : public Layer {
   float rate() const { return rate_; }
 
  protected:
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   float rate_;
-  autograd::GaussianDropoutOp op_;
+  struct Ops {
+    autograd::GaussianDropoutOp op;
+  };
 };
 
 }  // namespace soma::layers

@@ -30,6 +30,7 @@ struct BatchNormalizationOptions {
 
 class BatchNormalization final : public Layer {
  public:
+  SOMA_LAYER(BatchNormalization)
   explicit BatchNormalization(BatchNormalizationOptions options = {});
   std::string type() const override { return "BatchNormalization"; }
   Config get_config() const override;
@@ -39,16 +40,19 @@ class BatchNormalization final : public Layer {
 
  protected:
   void build_weights(const Shape& input_shape) override;
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
-  void update_state() override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
+  void update_state(CallFrame& frame) override;
 
  private:
   BatchNormalizationOptions options_;
   int64_t axis_ = -1;             // options_.axis resolved against the built input shape (batch included)
-  bool pending_update_ = false;  // a training forward ran since the last update_state()
   autograd::Variable *gamma_ = nullptr, *beta_ = nullptr, *moving_mean_ = nullptr,
                      *moving_variance_ = nullptr;
-  autograd::BatchNormOp op_;
+  struct Ops {
+    autograd::BatchNormOp op;
+    bool pending_update = false;  // a training forward ran since the last update_state()
+  };
 };
 
 }  // namespace soma::layers

@@ -32,22 +32,27 @@ class Pooling2D : public Layer {
 
  protected:
   Pooling2D(const std::string& prefix, Pooling2DOptions options, bool max);
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   Pooling2DOptions options_;
   autograd::Pool2DGeometry geometry_;
-  autograd::Pool2DOp op_;
+  struct Ops {
+    autograd::Pool2DOp op;
+  };
 };
 
 class MaxPooling2D final : public Pooling2D {
  public:
+  SOMA_LAYER(MaxPooling2D)
   explicit MaxPooling2D(Pooling2DOptions options = {})
       : Pooling2D("max_pooling2d", std::move(options), true) {}
 };
 
 class AveragePooling2D final : public Pooling2D {
  public:
+  SOMA_LAYER(AveragePooling2D)
   explicit AveragePooling2D(Pooling2DOptions options = {})
       : Pooling2D("average_pooling2d", std::move(options), false) {}
 };
@@ -70,23 +75,28 @@ class Pooling1D : public Layer {
 
  protected:
   Pooling1D(const std::string& prefix, Pooling1DOptions options, bool max);
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   Pooling1DOptions options_;
   autograd::Pool2DGeometry geometry_;
-  autograd::ReshapeOp in_view_, out_view_;
-  autograd::Pool2DOp op_;
+  struct Ops {
+    autograd::ReshapeOp in_view, out_view;
+    autograd::Pool2DOp op;
+  };
 };
 
 class MaxPooling1D final : public Pooling1D {
  public:
+  SOMA_LAYER(MaxPooling1D)
   explicit MaxPooling1D(Pooling1DOptions options = {})
       : Pooling1D("max_pooling1d", std::move(options), true) {}
 };
 
 class AveragePooling1D final : public Pooling1D {
  public:
+  SOMA_LAYER(AveragePooling1D)
   explicit AveragePooling1D(Pooling1DOptions options = {})
       : Pooling1D("average_pooling1d", std::move(options), false) {}
 };
@@ -107,24 +117,29 @@ class GlobalPooling2D : public Layer {
 
  protected:
   GlobalPooling2D(const std::string& prefix, GlobalPooling2DOptions options, bool max);
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   GlobalPooling2DOptions options_;
   bool max_;
   bool channels_first_;
-  autograd::Pool2DOp op_;
-  autograd::ReshapeOp view_;
+  struct Ops {
+    autograd::Pool2DOp op;
+    autograd::ReshapeOp view;
+  };
 };
 
 class GlobalAveragePooling2D final : public GlobalPooling2D {
  public:
+  SOMA_LAYER(GlobalAveragePooling2D)
   explicit GlobalAveragePooling2D(GlobalPooling2DOptions options = {})
       : GlobalPooling2D("global_average_pooling2d", std::move(options), false) {}
 };
 
 class GlobalMaxPooling2D final : public GlobalPooling2D {
  public:
+  SOMA_LAYER(GlobalMaxPooling2D)
   explicit GlobalMaxPooling2D(GlobalPooling2DOptions options = {})
       : GlobalPooling2D("global_max_pooling2d", std::move(options), true) {}
 };
@@ -146,25 +161,30 @@ class GlobalPooling1D : public Layer {
 
  protected:
   GlobalPooling1D(const std::string& prefix, GlobalPooling1DOptions options, bool max);
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   GlobalPooling1DOptions options_;
   bool max_;
   bool channels_first_;
-  autograd::ReshapeOp in_view_, out_view_;
-  autograd::Pool2DOp max_op_;
-  autograd::StepMeanOp mean_op_;
+  struct Ops {
+    autograd::ReshapeOp in_view, out_view;
+    autograd::Pool2DOp max_op;
+    autograd::StepMeanOp mean_op;
+  };
 };
 
 class GlobalAveragePooling1D final : public GlobalPooling1D {
  public:
+  SOMA_LAYER(GlobalAveragePooling1D)
   explicit GlobalAveragePooling1D(GlobalPooling1DOptions options = {})
       : GlobalPooling1D("global_average_pooling1d", std::move(options), false) {}
 };
 
 class GlobalMaxPooling1D final : public GlobalPooling1D {
  public:
+  SOMA_LAYER(GlobalMaxPooling1D)
   explicit GlobalMaxPooling1D(GlobalPooling1DOptions options = {})
       : GlobalPooling1D("global_max_pooling1d", std::move(options), true) {}
 };

@@ -5,6 +5,7 @@
 // LSTM gates i, f, c, o; GRU gates z, r, h.
 //   L::LSTM lstm({.units = 8, .return_state = true});
 //   auto outs = lstm.call(tape, x, {&h0, &c0}, true);   // {output, h, c}, all on the tape
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,9 +53,10 @@ class Recurrent : public Layer {
   autograd::Variable& kernel() { return *kernel_; }
   autograd::Variable& recurrent_kernel() { return *recurrent_; }
   autograd::Variable* bias() { return bias_; }
-  // The final hidden (and, for LSTM, cell) state of the latest call.
-  const Tensor& state_h() const { return op_.state_h.value; }
-  const Tensor& state_c() const { return op_.state_c.value; }
+  // The final hidden (and, for LSTM, cell) state of the latest call, in whichever frame it ran (for
+  // inspection; concurrent calls each have their own, returned by call() with return_state).
+  const Tensor& state_h() const;
+  const Tensor& state_c() const;
   bool return_sequences() const { return options_.return_sequences; }
   bool return_state() const { return options_.return_state; }
   bool stateful() const { return options_.stateful; }
@@ -65,8 +67,18 @@ class Recurrent : public Layer {
   // Keras' layer(x, initial_state=[...], training=...): the initial states (batch, units) each, h then c
   // for LSTM, or none (zeros, or a stateful layer's carried states); they receive gradients. Returns
   // {output}, or with return_state {output, h} / {output, h, c}; every tensor takes part in the tape.
-  std::vector<autograd::Variable*> call(autograd::Tape* tape, autograd::Variable& x,
+  std::vector<autograd::Variable*> call(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
                                         const std::vector<autograd::Variable*>& initial_state, bool training);
+  std::vector<autograd::Variable*> call(autograd::Tape* tape, autograd::Variable& x,
+                                        const std::vector<autograd::Variable*>& initial_state, bool training) {
+    return call(own_frame(), tape, x, initial_state, training);
+  }
+  // In a graph: inputs {x} or {x, h0[, c0]}; outputs as call().
+  void call_multi(CallFrame& frame, autograd::Tape* tape, std::span<autograd::Variable* const> inputs,
+                  std::vector<autograd::Variable*>& outputs, bool training) override;
+  std::vector<Shape> output_shapes(std::span<const Shape> inputs) const override;
+  void build_multi(std::span<const Shape> inputs) override;
+  std::pair<int, int> input_count() const override { return {1, 1 + static_cast<int>(state_count())}; }
   // A stateful layer's next call starts from zeros again (Keras 3 reset_state; reset_states is Keras 2's).
   void reset_state();
   void reset_states() { reset_state(); }
@@ -76,17 +88,31 @@ class Recurrent : public Layer {
  protected:
   Recurrent(const std::string& prefix, autograd::CellKind cell, RNNOptions options);
   void build_weights(const Shape& input_shape) override;
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
-  autograd::Variable& run(autograd::Tape* tape, autograd::Variable& x,
+  autograd::Variable& run(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
                           const std::vector<autograd::Variable*>& initial_state, bool training);
 
   autograd::CellKind cell_;
   RNNOptions options_;
   autograd::RecurrentParams params_;
   autograd::Variable *kernel_ = nullptr, *recurrent_ = nullptr, *bias_ = nullptr;
-  autograd::RecurrentOp op_;
+  struct Ops {
+    autograd::RecurrentOp op;
+  };
+  // The frame of the latest call (state_h()); atomic so that concurrent calls race on nothing. The pointer
+  // only moves with the layer.
+  struct LatestFrame {
+    std::atomic<const CallFrame*> frame{nullptr};
+    LatestFrame() = default;
+    LatestFrame(LatestFrame&& o) noexcept : frame(o.frame.load()) {}
+    LatestFrame& operator=(LatestFrame&& o) noexcept {
+      frame = o.frame.load();
+      return *this;
+    }
+  } latest_;
   // A stateful layer's carried states (batch_size, units); not trained, not saved.
   autograd::Variable carried_h_, carried_c_;
   bool carrying_ = false;
@@ -94,17 +120,20 @@ class Recurrent : public Layer {
 
 class SimpleRNN final : public Recurrent {
  public:
+  SOMA_LAYER(SimpleRNN)
   explicit SimpleRNN(RNNOptions options)
       : Recurrent("simple_rnn", autograd::CellKind::simple_rnn, std::move(options)) {}
 };
 
 class LSTM final : public Recurrent {
  public:
+  SOMA_LAYER(LSTM)
   explicit LSTM(RNNOptions options) : Recurrent("lstm", autograd::CellKind::lstm, std::move(options)) {}
 };
 
 class GRU final : public Recurrent {
  public:
+  SOMA_LAYER(GRU)
   explicit GRU(RNNOptions options) : Recurrent("gru", autograd::CellKind::gru, std::move(options)) {}
 };
 

@@ -23,6 +23,7 @@ struct BidirectionalOptions {
 // with return_sequences the backward outputs are put back in time order first, as Keras does.
 class Bidirectional final : public Layer {
  public:
+  SOMA_LAYER(Bidirectional)
   template <class R>
   requires std::derived_from<std::decay_t<R>, Recurrent>
   explicit Bidirectional(R&& layer, BidirectionalOptions options = {})
@@ -41,8 +42,20 @@ class Bidirectional final : public Layer {
   // As Recurrent::call, Keras' order: initial_state is the forward half's states then the backward
   // half's (or none); returns {merged output}, with return_state followed by the forward half's final
   // states and the backward half's.
-  std::vector<autograd::Variable*> call(autograd::Tape* tape, autograd::Variable& x,
+  std::vector<autograd::Variable*> call(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
                                         const std::vector<autograd::Variable*>& initial_state, bool training);
+  std::vector<autograd::Variable*> call(autograd::Tape* tape, autograd::Variable& x,
+                                        const std::vector<autograd::Variable*>& initial_state, bool training) {
+    return call(own_frame(), tape, x, initial_state, training);
+  }
+  // In a graph: inputs {x} or {x, forward states..., backward states...}; outputs as call().
+  void call_multi(CallFrame& frame, autograd::Tape* tape, std::span<autograd::Variable* const> inputs,
+                  std::vector<autograd::Variable*>& outputs, bool training) override;
+  std::vector<Shape> output_shapes(std::span<const Shape> inputs) const override;
+  void build_multi(std::span<const Shape> inputs) override;
+  std::pair<int, int> input_count() const override {
+    return {1, 1 + 2 * static_cast<int>(forward_->state_count())};
+  }
   // Both halves of a stateful layer start from zeros again.
   void reset_state() {
     forward_->reset_state();
@@ -52,14 +65,17 @@ class Bidirectional final : public Layer {
 
  protected:
   void build_weights(const Shape& input_shape) override;
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   BidirectionalOptions options_;
   std::unique_ptr<Recurrent> forward_, backward_;
   autograd::MergeMode mode_;
-  autograd::ReverseTimeOp reverse_;
-  autograd::MergeOp merge_;
+  struct Ops {
+    autograd::ReverseTimeOp reverse;
+    autograd::MergeOp merge;
+  };
 };
 
 struct TimeDistributedOptions {
@@ -69,6 +85,7 @@ struct TimeDistributedOptions {
 // Applies a layer to every step of (batch, steps, ...) by folding the steps into the batch.
 class TimeDistributed final : public Layer {
  public:
+  SOMA_LAYER(TimeDistributed)
   template <class L>
   requires std::derived_from<std::decay_t<L>, Layer>
   explicit TimeDistributed(L&& layer, TimeDistributedOptions options = {})
@@ -83,12 +100,15 @@ class TimeDistributed final : public Layer {
 
  protected:
   void build_weights(const Shape& input_shape) override;
-  autograd::Variable& forward(autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
 
  private:
   TimeDistributedOptions options_;
   std::unique_ptr<Layer> inner_;
-  autograd::ReshapeOp fold_, unfold_;
+  struct Ops {
+    autograd::ReshapeOp fold, unfold;
+  };
 };
 
 }  // namespace soma::layers

@@ -4,6 +4,7 @@
 //                  .metrics = {"accuracy"}});
 #include <concepts>
 #include <cstdint>
+#include <initializer_list>
 #include <iosfwd>
 #include <map>
 #include <memory>
@@ -41,14 +42,48 @@ struct LossArg {
   std::shared_ptr<losses::Loss> loss;
 };
 
+// Tensors for a model's inputs (or targets, or outputs): one, a list in the model's order, or a map by
+// input (output) name.
+//   model.fit({images, flags}, {{"digit", digits}, {"parity", parities}}, {...});
+struct TensorList {
+  TensorList() = default;
+  TensorList(Tensor t) : list{std::move(t)} {}
+  TensorList(std::vector<Tensor> l) : list(std::move(l)) {}
+  TensorList(std::initializer_list<Tensor> l) : list(l) {}
+  TensorList(std::map<std::string, Tensor> m) : by_name(std::move(m)) {}
+  bool empty() const { return list.empty() && by_name.empty(); }
+  std::vector<Tensor> list;
+  std::map<std::string, Tensor> by_name;
+};
+
+// A compile() argument given per output: in outputs() order, or by output name.
+template <class T>
+struct PerOutput {
+  PerOutput() = default;
+  PerOutput(std::vector<T> l) : list(std::move(l)) {}
+  PerOutput(std::initializer_list<T> l) : list(l) {}
+  PerOutput(std::map<std::string, T> m) : by_name(std::move(m)) {}
+  bool empty() const { return list.empty() && by_name.empty(); }
+  std::vector<T> list;
+  std::map<std::string, T> by_name;
+};
+
 struct CompileOptions {
   OptimizerArg optimizer = "rmsprop";
+  // One loss for every output...
   LossArg loss = {};
+  // ...or one per output (Keras' loss list or dict).
+  PerOutput<LossArg> losses = {};
+  // The total loss is the sum over outputs of loss_weight * loss (1 each by default).
+  PerOutput<float> loss_weights = {};
+  // Metrics of every output...
   std::vector<std::string> metrics = {};
+  // ...or per output (Keras' metrics dict), by name or in order.
+  PerOutput<std::vector<std::string>> output_metrics = {};
 };
 
 struct ValidationData {
-  Tensor x, y;
+  TensorList x, y;
   // Optional per-sample weights of the validation loss, shape (n,) (Keras' third tuple element).
   Tensor sample_weight = {};
 };

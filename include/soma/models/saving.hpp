@@ -1,11 +1,11 @@
 #pragma once
-// keras.models.load_model for files written by Sequential::save.
+// keras.models.load_model for files written by Model::save (Sequential or functional).
 //   model.save("fashion_mlp.soma");
-//   soma::Sequential again = soma::load_model("fashion_mlp.soma");
+//   soma::Sequential again = soma::load_model("fashion_mlp.soma");   // or soma::Model for any model
 #include <string>
 #include <string_view>
 
-#include "soma/models/sequential.hpp"
+#include "soma/models/sequential.hpp"  // load_model's result converts to a Sequential
 
 namespace soma {
 
@@ -19,10 +19,10 @@ struct LoadOptions {
 
 // Throws IOError for a file that is missing, not a soma model file, of another format version, truncated
 // or corrupted, and for a config or tensors that do not describe a model; nothing is half-loaded.
-Sequential load_model(const std::string& path, LoadOptions options = {});
+Model load_model(const std::string& path, LoadOptions options = {});
 // The same from the bytes of a model file (`source` names them in errors); verify_checksum = false is
 // for fuzzing what lies behind the checksum.
-Sequential load_model_from_bytes(std::string_view bytes, const std::string& source, LoadOptions options = {},
+Model load_model_from_bytes(std::string_view bytes, const std::string& source, LoadOptions options = {},
                                  bool verify_checksum = true);
 
 }  // namespace soma

@@ -16,7 +16,7 @@
 #include "soma/core/tensor.hpp"
 
 namespace soma {
-class Sequential;
+class Model;
 }
 
 namespace soma::callbacks {
@@ -27,10 +27,10 @@ using Logs = std::map<std::string, double>;
 class Callback {
  public:
   virtual ~Callback() = default;
-  virtual void on_train_begin(Sequential&) {}
-  virtual void on_epoch_begin(Sequential&, int /*epoch*/) {}
-  virtual void on_epoch_end(Sequential&, int /*epoch*/, const Logs& /*logs*/) {}
-  virtual void on_train_end(Sequential&) {}
+  virtual void on_train_begin(Model&) {}
+  virtual void on_epoch_begin(Model&, int /*epoch*/) {}
+  virtual void on_epoch_end(Model&, int /*epoch*/, const Logs& /*logs*/) {}
+  virtual void on_train_end(Model&) {}
   // Whether fit should stop instead of throwing when the loss becomes NaN or infinite (TerminateOnNaN).
   virtual bool terminates_on_nan() const { return false; }
 };
@@ -60,8 +60,8 @@ struct EarlyStoppingOptions {
 class EarlyStopping final : public Callback {
  public:
   explicit EarlyStopping(EarlyStoppingOptions options = {});
-  void on_train_begin(Sequential& model) override;
-  void on_epoch_end(Sequential& model, int epoch, const Logs& logs) override;
+  void on_train_begin(Model& model) override;
+  void on_epoch_end(Model& model, int epoch, const Logs& logs) override;
   // The epoch (0-based) training stopped after, or -1.
   int stopped_epoch() const { return stopped_epoch_; }
   int best_epoch() const { return best_epoch_; }
@@ -90,8 +90,8 @@ struct ReduceLROnPlateauOptions {
 class ReduceLROnPlateau final : public Callback {
  public:
   explicit ReduceLROnPlateau(ReduceLROnPlateauOptions options = {});
-  void on_train_begin(Sequential& model) override;
-  void on_epoch_end(Sequential& model, int epoch, const Logs& logs) override;
+  void on_train_begin(Model& model) override;
+  void on_epoch_end(Model& model, int epoch, const Logs& logs) override;
 
  private:
   ReduceLROnPlateauOptions options_;
@@ -104,7 +104,7 @@ class ReduceLROnPlateau final : public Callback {
 class LearningRateScheduler final : public Callback {
  public:
   explicit LearningRateScheduler(std::function<double(int, double)> schedule, int verbose = 0);
-  void on_epoch_begin(Sequential& model, int epoch) override;
+  void on_epoch_begin(Model& model, int epoch) override;
 
  private:
   std::function<double(int, double)> schedule_;
@@ -115,7 +115,7 @@ class LearningRateScheduler final : public Callback {
 class CSVLogger final : public Callback {
  public:
   explicit CSVLogger(std::string filename, char separator = ',', bool append = false);
-  void on_epoch_end(Sequential& model, int epoch, const Logs& logs) override;
+  void on_epoch_end(Model& model, int epoch, const Logs& logs) override;
 
  private:
   std::string filename_;
@@ -132,25 +132,25 @@ class TerminateOnNaN final : public Callback {
 
 // A callback from functions, as keras.callbacks.LambdaCallback.
 struct LambdaCallbackOptions {
-  std::function<void(Sequential&)> on_train_begin = nullptr;
-  std::function<void(Sequential&, int)> on_epoch_begin = nullptr;
-  std::function<void(Sequential&, int, const Logs&)> on_epoch_end = nullptr;
-  std::function<void(Sequential&)> on_train_end = nullptr;
+  std::function<void(Model&)> on_train_begin = nullptr;
+  std::function<void(Model&, int)> on_epoch_begin = nullptr;
+  std::function<void(Model&, int, const Logs&)> on_epoch_end = nullptr;
+  std::function<void(Model&)> on_train_end = nullptr;
 };
 
 class LambdaCallback final : public Callback {
  public:
   explicit LambdaCallback(LambdaCallbackOptions options) : f_(std::move(options)) {}
-  void on_train_begin(Sequential& m) override {
+  void on_train_begin(Model& m) override {
     if (f_.on_train_begin) f_.on_train_begin(m);
   }
-  void on_epoch_begin(Sequential& m, int e) override {
+  void on_epoch_begin(Model& m, int e) override {
     if (f_.on_epoch_begin) f_.on_epoch_begin(m, e);
   }
-  void on_epoch_end(Sequential& m, int e, const Logs& l) override {
+  void on_epoch_end(Model& m, int e, const Logs& l) override {
     if (f_.on_epoch_end) f_.on_epoch_end(m, e, l);
   }
-  void on_train_end(Sequential& m) override {
+  void on_train_end(Model& m) override {
     if (f_.on_train_end) f_.on_train_end(m);
   }
 
@@ -175,8 +175,8 @@ struct ModelCheckpointOptions {
 class ModelCheckpoint final : public Callback {
  public:
   explicit ModelCheckpoint(std::string filepath, ModelCheckpointOptions options = {});
-  void on_train_begin(Sequential& model) override;
-  void on_epoch_end(Sequential& model, int epoch, const Logs& logs) override;
+  void on_train_begin(Model& model) override;
+  void on_epoch_end(Model& model, int epoch, const Logs& logs) override;
   double best() const { return best_; }
   // The file the latest save wrote, or "".
   const std::string& last_saved() const { return last_saved_; }
