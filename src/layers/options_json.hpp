@@ -16,6 +16,7 @@
 #include "soma/layers/core_layers.hpp"
 #include "soma/layers/dense.hpp"
 #include "soma/layers/embedding.hpp"
+#include "soma/layers/merge.hpp"
 #include "soma/layers/noise.hpp"
 #include "soma/layers/normalization.hpp"
 #include "soma/layers/pooling.hpp"
@@ -96,6 +97,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DenseOptions, units, activation,
                                                 bias_initializer, kernel_regularizer, bias_regularizer,
                                                 activity_regularizer, kernel_constraint, bias_constraint,
                                                 input_shape, input_dim, name, dtype)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MergeOptions, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ConcatenateOptions, axis, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DotOptions, axes, normalize, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ActivationOptions, activation, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FlattenOptions, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReshapeOptions, target_shape, input_shape, name)

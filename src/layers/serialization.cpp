@@ -209,6 +209,26 @@ Registry& registry() {
           std::unique_ptr<Recurrent>(rnn),
           soma::detail::options_from_config<BidirectionalOptions>(c, "Bidirectional", {"layer"}));
     };
+    for (const char* merge : {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}) {
+      f[merge] = [merge](const Config& c) -> std::unique_ptr<Layer> {
+        const auto o = soma::detail::options_from_config<MergeOptions>(c, merge);
+        const std::string m = merge;
+        if (m == "Add") return std::make_unique<Add>(o);
+        if (m == "Subtract") return std::make_unique<Subtract>(o);
+        if (m == "Multiply") return std::make_unique<Multiply>(o);
+        if (m == "Average") return std::make_unique<Average>(o);
+        if (m == "Maximum") return std::make_unique<Maximum>(o);
+        return std::make_unique<Minimum>(o);
+      };
+    }
+    f["Concatenate"] = plain<Concatenate, ConcatenateOptions>("Concatenate");
+    f["Dot"] = [](const Config& c) {
+      // Keras writes one axis as an integer, two as a list.
+      Config copy = c;
+      if (copy.is_object() && copy.contains("axes") && copy["axes"].is_number_integer())
+        copy["axes"] = Config::array({copy["axes"]});
+      return std::make_unique<Dot>(soma::detail::options_from_config<DotOptions>(copy, "Dot"));
+    };
     f["TimeDistributed"] = [](const Config& c) {
       return std::make_unique<TimeDistributed>(
           deserialize(inner_spec(c, "TimeDistributed")),

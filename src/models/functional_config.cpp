@@ -128,14 +128,15 @@ struct NodeRef {
 };
 
 NodeRef parse_history(const Config& h, const std::string& where) {
-  if (!h.is_array() || h.size() < 3 || !h[0].is_string() || !h[1].is_number_unsigned() || !h[2].is_number_unsigned())
+  auto index = [](const Config& v) { return v.is_number_integer() && v.get<int64_t>() >= 0; };
+  if (!h.is_array() || h.size() < 3 || !h[0].is_string() || !index(h[1]) || !index(h[2]))
     bad(where + " must be [layer name, node index, tensor index], received " + h.dump() + ".");
   return {h[0].get<std::string>(), h[1].get<size_t>(), h[2].get<size_t>()};
 }
 
 // The tensors a node's arguments name, in order.
 void collect_tensors(const Config& v, std::vector<NodeRef>& out, const std::string& where) {
-  if (v.is_object() && v.value("class_name", "") == "__keras_tensor__") {
+  if (v.is_object() && v.contains("class_name") && v["class_name"] == "__keras_tensor__") {
     if (!v.contains("config") || !v["config"].contains("keras_history"))
       bad(where + ": a tensor without keras_history.");
     out.push_back(parse_history(v["config"]["keras_history"], where + " keras_history"));
@@ -185,6 +186,8 @@ std::vector<NodeRef> endpoints(const Config& v, const char* key) {
 
 KerasTensor input_from(const Config& spec, const std::string& name) {
   const Config& c = spec.at("config");
+  if (!c.is_object()) bad("InputLayer \"" + name + "\": \"config\" must be an object.");
+  if (c.contains("dtype") && !c["dtype"].is_string()) bad("InputLayer \"" + name + "\": \"dtype\" must be a string.");
   const Config* shape = c.contains("batch_shape")         ? &c["batch_shape"]
                         : c.contains("batch_input_shape") ? &c["batch_input_shape"]
                                                           : nullptr;
@@ -328,7 +331,11 @@ void Model::compile_from_config(const Config& cc) {
   if (cc.contains("metrics")) {
     const Config& m = cc["metrics"];
     if (m.is_array() && !m.empty() && m[0].is_array()) {
-      o.output_metrics.list = m.get<std::vector<std::vector<std::string>>>();
+      const auto lists = m.get<std::vector<std::vector<std::string>>>();
+      const auto names = output_names();
+      if (lists.size() != names.size())
+        throw ValueError(who() + ": the compile config lists metrics for " + std::to_string(lists.size()) + " outputs.");
+      for (size_t j = 0; j < names.size(); ++j) o.output_metrics[names[j]] = lists[j];
     } else {
       o.metrics = m.get<std::vector<std::string>>();
     }

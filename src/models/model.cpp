@@ -311,7 +311,7 @@ void Model::compile(CompileOptions options) {
     }
   }
   std::vector<std::vector<std::string>> metrics =
-      per_output(options.output_metrics, options.metrics, "output_metrics");
+      per_output(PerOutput<std::vector<std::string>>(options.output_metrics), options.metrics, "output_metrics");
   for (size_t i = 0; i < n; ++i) {
     std::set<std::string> seen;
     for (const auto& m : metrics[i]) {

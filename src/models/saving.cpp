@@ -47,7 +47,7 @@ Sequential Sequential::from_config(const Config& config) {
   if (config.contains("layers")) {
     for (const auto& spec : config["layers"]) {
       // Keras 3 writes the input as a first InputLayer; soma's chain makes its own.
-      if (spec.is_object() && spec.value("class_name", "") == "InputLayer") continue;
+      if (spec.is_object() && spec.contains("class_name") && spec["class_name"] == "InputLayer") continue;
       model.add(std::shared_ptr<layers::Layer>(detail::deserialize_layer(spec)));
     }
   }

@@ -51,6 +51,8 @@ struct TensorList {
   TensorList(std::vector<Tensor> l) : list(std::move(l)) {}
   TensorList(std::initializer_list<Tensor> l) : list(l) {}
   TensorList(std::map<std::string, Tensor> m) : by_name(std::move(m)) {}
+  // {{"image", x}, {"flag", f}}: a braced map needs this (a map parameter would take one element).
+  TensorList(std::initializer_list<std::pair<std::string, Tensor>> m) : by_name(m.begin(), m.end()) {}
   bool empty() const { return list.empty() && by_name.empty(); }
   std::vector<Tensor> list;
   std::map<std::string, Tensor> by_name;
@@ -63,6 +65,7 @@ struct PerOutput {
   PerOutput(std::vector<T> l) : list(std::move(l)) {}
   PerOutput(std::initializer_list<T> l) : list(l) {}
   PerOutput(std::map<std::string, T> m) : by_name(std::move(m)) {}
+  PerOutput(std::initializer_list<std::pair<std::string, T>> m) : by_name(m.begin(), m.end()) {}
   bool empty() const { return list.empty() && by_name.empty(); }
   std::vector<T> list;
   std::map<std::string, T> by_name;
@@ -78,8 +81,8 @@ struct CompileOptions {
   PerOutput<float> loss_weights = {};
   // Metrics of every output...
   std::vector<std::string> metrics = {};
-  // ...or per output (Keras' metrics dict), by name or in order.
-  PerOutput<std::vector<std::string>> output_metrics = {};
+  // ...or per output by name (Keras' metrics dict): {{"digit", {"accuracy"}}}.
+  std::map<std::string, std::vector<std::string>> output_metrics = {};
 };
 
 struct ValidationData {
