@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# All tests: installs dependencies, builds, runs the unit tests in Release and under ASan+UBSan,
+# All tests: installs dependencies, builds, runs the unit tests in Release and under ASan+UBSan, the
+# concurrency tests under ThreadSanitizer,
 # smoke-runs every example for one short epoch, then fuzzes every loader for 20 s each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,11 @@ ctest --preset release -j 1
 
 bash scripts/build.sh asan
 ctest --preset asan -j "$(nproc)"
+
+# One model, many threads, under ThreadSanitizer (the tsan preset builds the library and
+# tests/concurrency only; a report fails the run).
+bash scripts/build.sh tsan
+ctest --preset tsan
 
 bash scripts/smoke_examples.sh
 

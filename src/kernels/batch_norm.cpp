@@ -22,6 +22,7 @@ enum Bwd : size_t { b_src, b_diff_dst, b_scale, b_shift, b_mean, b_var, b_diff_s
 BatchNorm::Entry& BatchNorm::lookup(const BatchNormSpec& s) {
   auto it = std::find_if(cache_.begin(), cache_.end(), [&](const Entry& e) { return e.spec == s; });
   if (it != cache_.end()) return *it;
+  const auto creating = lock_primitive_creation();
   const bool serial = s.outer * s.c * s.inner < kSerialElements;
   const SerialScope scope(serial);
   const dnnl::memory::desc data = data_desc(s);

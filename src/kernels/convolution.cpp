@@ -36,6 +36,7 @@ Convolution& Convolution::operator=(Convolution&&) noexcept = default;
 Convolution::Entry& Convolution::lookup(const ConvSpec& s) {
   auto it = std::find_if(cache_.begin(), cache_.end(), [&](const Entry& e) { return e.spec == s; });
   if (it != cache_.end()) return *it;
+  const auto creating = lock_primitive_creation();
 
   const int64_t macs = s.n * s.oh() * s.ow() * s.o * s.c * s.kh * s.kw;
   const bool serial = macs < kSerialMacs;

@@ -10,8 +10,13 @@ dnnl::engine& cpu_engine() {
 }
 
 dnnl::stream& cpu_stream() {
-  static dnnl::stream s(cpu_engine());
+  thread_local dnnl::stream s(cpu_engine());
   return s;
+}
+
+std::unique_lock<std::recursive_mutex> lock_primitive_creation() {
+  static std::recursive_mutex m;
+  return std::unique_lock<std::recursive_mutex>(m);
 }
 
 size_t BoundPrimitive::bind(int arg, const dnnl::memory::desc& md) {

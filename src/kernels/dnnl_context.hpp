@@ -1,12 +1,21 @@
 #pragma once
 // The process-wide oneDNN engine and stream, and executing a primitive without heap allocation.
 #include <dnnl.hpp>
+#include <mutex>
 #include <vector>
 
 namespace soma::kernels {
 
 dnnl::engine& cpu_engine();
+// One stream per thread: threads executing primitives at once (concurrent predict calls) share none.
 dnnl::stream& cpu_stream();
+
+// Held while a kernel creates its primitives (on a kernel cache miss, once per shape). oneDNN's
+// process-wide primitive cache is thread-safe, but its synchronisation is invisible to ThreadSanitizer
+// (libdnnl is not instrumented); creating under one lock orders it for the checker and costs nothing in
+// the steady state, where every kernel finds its primitive in its own cache. Recursive: a creation may
+// need another kernel's primitive.
+std::unique_lock<std::recursive_mutex> lock_primitive_creation();
 
 // Work below these sizes runs on the calling thread alone. Waking the second core costs tens of
 // microseconds on a virtual machine (measured: the 784-32-10 workload trains 3.7x faster serial than with

@@ -143,6 +143,7 @@ Eltwise::Entry& Eltwise::lookup(const activations::Activation& act, int64_t n, b
     return e.kind == act.kind && e.alpha == act.alpha && e.n == n && e.backward == backward;
   });
   if (it != cache_.end()) return *it;
+  const auto creating = lock_primitive_creation();
   const bool serial = n < kSerialElements;
   const SerialScope scope(serial);
   const Algo al = algo_for(act);

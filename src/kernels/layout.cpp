@@ -7,6 +7,7 @@ namespace soma::kernels {
 void LayoutReorder::run(const LayoutSpec& s, const float* src, float* dst) {
   auto it = std::find_if(cache_.begin(), cache_.end(), [&](const Entry& e) { return e.spec == s; });
   if (it == cache_.end()) {
+    const auto creating = lock_primitive_creation();
     const bool serial = s.n * s.c * s.h * s.w < kSerialElements;
     const SerialScope scope(serial);
     using tag = dnnl::memory::format_tag;

@@ -18,6 +18,7 @@ dnnl::memory::desc strided(int64_t rows, int64_t cols, bool transposed, dt type 
 Matmul::Entry& Matmul::lookup(const MatmulSpec& s) {
   auto it = std::find_if(cache_.begin(), cache_.end(), [&](const Entry& e) { return e.spec == s; });
   if (it != cache_.end()) return *it;
+  const auto creating = lock_primitive_creation();
 
   const bool serial = s.m * s.n * s.k < kSerialMacs;
   const SerialScope scope(serial);

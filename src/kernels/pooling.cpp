@@ -13,6 +13,7 @@ using tag = dnnl::memory::format_tag;
 Pooling::Entry& Pooling::lookup(const PoolSpec& s) {
   auto it = std::find_if(cache_.begin(), cache_.end(), [&](const Entry& e) { return e.spec == s; });
   if (it != cache_.end()) return *it;
+  const auto creating = lock_primitive_creation();
   const bool serial = s.n * s.oh() * s.ow() * s.c * s.kh * s.kw < kSerialElements;
   const SerialScope scope(serial);
   const tag layout = s.channels_first ? tag::nchw : tag::nhwc;

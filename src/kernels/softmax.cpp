@@ -9,6 +9,7 @@ Softmax::Entry& Softmax::lookup(const SoftmaxSpec& s, bool backward) {
   auto it = std::find_if(cache_.begin(), cache_.end(),
                          [&](const Entry& e) { return e.spec == s && e.backward == backward; });
   if (it != cache_.end()) return *it;
+  const auto creating = lock_primitive_creation();
   const bool serial = s.numel() < kSerialElements;
   const SerialScope scope(serial);
   const dnnl::memory::desc md({s.outer, s.axis, s.inner}, dnnl::memory::data_type::f32,

@@ -31,7 +31,7 @@ void count() {
 }
 }  // namespace
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SOMA_RAW_MALLOC std::malloc
 #else
 extern "C" {

@@ -25,9 +25,10 @@ AllocationCount count_allocations(F&& fn) {
   return {g_allocations.load(), g_onednn_allocations.load()};
 }
 
-// Whether malloc and friends are counted too (not under AddressSanitizer, which owns them).
+// Whether malloc and friends are counted too (not under AddressSanitizer or ThreadSanitizer, whose
+// runtimes own them).
 constexpr bool kCountsMalloc =
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
     false;
 #else
     true;

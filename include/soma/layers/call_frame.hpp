@@ -3,7 +3,7 @@
 // bfloat16 copies, oneDNN bindings), its activity penalty, and the frames of the layers it wraps. A layer
 // holds only its configuration and weights; the frames belong to an execution (a model's training
 // context, one of its inference contexts, or a layer's own frame for direct calls), so two executions of
-// one layer never share a buffer (docs/graphs.md).
+// one layer never share a buffer (docs/functional.md).
 #include <memory>
 #include <typeinfo>
 #include <vector>
