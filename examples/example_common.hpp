@@ -22,9 +22,11 @@ struct Args {
 
 // `extra` adds an example's own options.
 inline Args parse(int argc, char** argv, const std::string& description, int default_epochs,
-                  const std::function<void(CLI::App&)>& extra = {}) {
+                  const std::function<void(CLI::App&)>& extra = {},
+                  const std::string& default_dataset = "mnist") {
   Args a;
   a.epochs = default_epochs;
+  a.dataset = default_dataset;
   CLI::App app{description};
   app.add_option("--data", a.data, "Directory with the IDX files (default: the data set's usual place)");
   app.add_option("--dataset", a.dataset, "mnist or fashion_mnist")

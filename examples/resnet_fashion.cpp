@@ -47,7 +47,8 @@ soma::Model small_resnet() {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  auto args = example::parse(argc, argv, "Train a small ResNet (functional API) on Fashion-MNIST", 12);
+  auto args =
+      example::parse(argc, argv, "Train a small ResNet (functional API) on Fashion-MNIST", 12, {}, "fashion_mnist");
   const auto [x_train, y_train, x_test, y_test] = example::load(args, {28, 28, 1});
 
   soma::Model model = small_resnet();

@@ -21,6 +21,9 @@ Model::Model(std::vector<KerasTensor> inputs, std::vector<KerasTensor> outputs, 
 Model::Model(const KerasTensor& input, const KerasTensor& output, std::string name)
     : Model(std::vector<KerasTensor>{input}, std::vector<KerasTensor>{output}, std::move(name)) {}
 
+Model::Model(std::vector<KerasTensor> inputs, const KerasTensor& output, std::string name)
+    : Model(std::move(inputs), std::vector<KerasTensor>{output}, std::move(name)) {}
+
 Model::Model(std::string name, bool sequential)
     : Layer(sequential ? "sequential" : "functional", name, {}),
       sequential_(sequential),

@@ -217,7 +217,7 @@ TEST(Functional, ModelsNestAndFeatureExtractorsShareWeights) {
   auto h = L::Dense({.units = 3, .activation = "relu", .name = "hidden"})(x);
   auto y = L::Dense({.units = 2, .name = "head"})(h);
   auto inner = shared_layer(Model({x}, {y}, "inner"));
-  Model features(inner->inputs(), {inner->get_layer("hidden").output()}, "features");
+  Model features(inner->inputs(), inner->get_layer("hidden").output(), "features");
   EXPECT_EQ(features.output_shape(), (Shape{3}));
   EXPECT_EQ(features.trainable_weights()[0], inner->trainable_weights()[0]);  // the same Variable
   auto a = Input({4}), b = Input({4});
@@ -367,7 +367,67 @@ class Cube final : public L::Layer {
   }
 };
 
+// A user's layer composed of existing ops: a gated linear unit, x * sigmoid(x W + b). Its ops live in
+// the call frame (frame.get<Ops>()), so it is reentrant like soma's own layers.
+class Glu final : public L::Layer {
+ public:
+  SOMA_LAYER(Glu)
+  explicit Glu(std::string name = "") : Layer("glu", name, {}) {}
+  std::string type() const override { return "Glu"; }
+  Shape output_shape(const Shape& in) const override { return in; }
+  Config get_config() const override { return {{"name", name()}}; }
+
+ protected:
+  void build_weights(const Shape& in) override {
+    kernel_ = &add_weight("kernel", Shape{in[-1], in[-1]}, "glorot_uniform");
+    bias_ = &add_weight("bias", Shape{in[-1]}, "zeros");
+  }
+  autograd::Variable& forward(L::CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) override {
+    Ops& ops = frame.get<Ops>();
+    autograd::Variable& gate = ops.gate.forward(tape, ops.linear.forward(tape, x, *kernel_, bias_, false), sigmoid_);
+    autograd::Variable* both[] = {&x, &gate};
+    return ops.product.forward(tape, both, autograd::Elementwise::multiply);
+  }
+
+ private:
+  struct Ops {
+    autograd::LinearOp linear;
+    autograd::ActivationOp gate;
+    autograd::ElementwiseOp product;
+  };
+  activations::Activation sigmoid_ = activations::get("sigmoid");
+  autograd::Variable* kernel_ = nullptr;
+  autograd::Variable* bias_ = nullptr;
+};
+
 TEST(Functional, CustomLayersJoinGraphsAndFiles) {
+  L::register_layer("Glu", [](const Config& c) { return std::make_unique<Glu>(c.at("name").get<std::string>()); });
+  {
+    set_seed(12);
+    auto x = Input({3});
+    Model m({x}, {L::Dense({.units = 2})(Glu()(x))}, "composed");
+    autograd::Variable in(randn({4, 3}), true);
+    std::vector<autograd::Variable*> inputs{&in};
+    for (auto* w : m.trainable_weights()) inputs.push_back(w);
+    EXPECT_EQ(inputs.size(), 5u);
+    testing::gradcheck([&](autograd::Tape* t, auto& v) -> autograd::Variable& { return m(t, *v[0], false); }, inputs);
+    // Against the formula, computed directly from the weights.
+    const Tensor probe = randn({2, 3});
+    const Tensor h = m.layer_outputs(probe)[0];  // the Glu's (a functional model's steps exclude inputs)
+    const auto& k = m.get_layer("glu").weights()[0]->value;
+    const auto& b = m.get_layer("glu").weights()[1]->value;
+    for (int64_t r = 0; r < 2; ++r)
+      for (int64_t j = 0; j < 3; ++j) {
+        double z = b.f32()[j];
+        for (int64_t i = 0; i < 3; ++i) z += probe.f32()[r * 3 + i] * k.f32()[i * 3 + j];
+        EXPECT_NEAR(h.f32()[r * 3 + j], probe.f32()[r * 3 + j] / (1 + std::exp(-z)), 1e-5);
+      }
+    m.compile({.optimizer = "sgd", .loss = "mse"});
+    const std::string path = temp_path("glu.soma");
+    m.save(path);
+    EXPECT_EQ(load_model(path).predict(probe).to_vector<float>(), m.predict(probe).to_vector<float>());
+    std::filesystem::remove(path);
+  }
   L::register_layer("Cube", [](const Config& c) { return std::make_unique<Cube>(c.at("name").get<std::string>()); });
   set_seed(10);
   auto x = Input({3});

@@ -209,6 +209,52 @@ TEST_F(Cli, TrainFromAJsonConfig) {
   EXPECT_EQ(lines, 5) << "a header and one row per epoch";
 }
 
+// The command line takes functional models too: a config in Keras 3's functional layout trains, and
+// summary and predict work on the saved file.
+TEST_F(Cli, TrainsAndRunsAFunctionalModel) {
+  trained_classifier();  // writes train.csv
+  auto in = Input({6}, {.name = "features"});
+  auto h = L::Dense({.units = 8, .activation = "relu", .name = "hidden"})(in);
+  auto skip = L::Dense({.units = 8, .name = "skip"})(in);
+  auto out = L::Dense({.units = 3, .activation = "softmax", .name = "probs"})(L::Add()({h, skip}));
+  Model graph({in}, {out}, "residual_tabular");
+  const Config model_config{{"class_name", "Functional"}, {"config", graph.get_config()}};
+  std::ofstream(path("functional.json"))
+      << Config{{"model", model_config},
+                {"compile", {{"optimizer", "adam"}, {"loss", "categorical_crossentropy"}, {"metrics", {"accuracy"}}}},
+                {"data", {{"csv", path("train.csv")}}},
+                {"fit", {{"batch_size", 20}, {"epochs", 2}}}}
+             .dump();
+  CliRun r = soma_cli("train " + path("functional.json") + " -o " + path("graph.soma") + " --verbose 2");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("Epoch 2/2"), std::string::npos) << r.output;
+  Model trained = load_model(path("graph.soma"));
+  EXPECT_EQ(trained.type(), "Functional");
+  EXPECT_EQ(trained.optimizer().iterations(), 2 * 6);
+  r = soma_cli("summary " + path("graph.soma"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* part : {"Connected to", "add (Add)", "hidden[0][0]", "Total params: 139"})
+    EXPECT_NE(r.output.find(part), std::string::npos) << part << " missing from:\n" << r.output;
+  std::ofstream(path("features.csv")) << "f0,f1,f2,f3,f4,f5\n0.5,-1,0.25,0,1,2\n-0.5,1,0,0,0,-2\n";
+  r = soma_cli("predict " + path("graph.soma") + " " + path("features.csv") + " --output " + path("out.csv"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto rows = read_outputs(path("out.csv"));
+  const Tensor want = trained.predict(Tensor::from_vector<float>({0.5f, -1, 0.25f, 0, 1, 2, -0.5f, 1, 0, 0, 0, -2}, {2, 6}));
+  ASSERT_EQ(rows.size(), 2u);
+  for (size_t i = 0; i < 2; ++i)
+    for (size_t j = 0; j < 3; ++j) EXPECT_EQ(rows[i].at(j), want.f32()[i * 3 + j]) << i << "," << j;
+  // Two inputs cannot come from one data source.
+  auto a = Input({3}), b = Input({3});
+  Model two({a, b}, {L::Dense({.units = 3, .activation = "softmax"})(L::Concatenate()({a, b}))});
+  std::ofstream(path("two.json")) << Config{{"model", {{"class_name", "Functional"}, {"config", two.get_config()}}},
+                                           {"compile", {{"loss", "categorical_crossentropy"}}},
+                                           {"data", {{"csv", path("train.csv")}}}}
+                                         .dump();
+  r = soma_cli("train " + path("two.json") + " -o " + path("two.soma"));
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("one input and one output; this one has 2 and 1"), std::string::npos) << r.output;
+}
+
 TEST_F(Cli, TrainsOnAnImageDirectory) {
   // Keras' layout: one directory per class. "bright" images are light, "dark" ones dark, both noisy.
   set_seed(9);

@@ -15,7 +15,7 @@ void add_summary(CLI::App& app) {
       app.add_subcommand("summary", "Print a saved model's layers, shapes, parameters and compile settings");
   cmd->add_option("model", *path, "Model file written by model.save()")->required();
   cmd->callback([path] {
-    Sequential model = load_model(*path, {.restore_random_state = false});
+    Model model = load_model(*path, {.restore_random_state = false});
     model.summary(std::cout);
     if (model.compiled()) {
       std::cout << "Optimizer: " << optimizers::serialize(model.optimizer()).dump() << "\n"
@@ -48,7 +48,7 @@ void add_evaluate(CLI::App& app) {
   cmd->callback([a] {
     if (a->dataset.empty() && a->csv.empty())
       throw CLI::ValidationError("evaluate", "give --dataset NAME or --csv FILE");
-    Sequential model = load_model(a->model, {.restore_random_state = false});
+    Model model = load_model(a->model, {.restore_random_state = false});
     if (!model.compiled())
       throw StateError("evaluate: " + a->model + " was saved without compile(); it has no loss.");
     const Labelled d = a->csv.empty() ? load_dataset(a->dataset, a->dir, "test", model.input_shape())
@@ -79,7 +79,7 @@ void add_predict(CLI::App& app) {
   cmd->add_flag("--quiet", a->quiet, "Print nothing per sample (with --output)");
   cmd->add_option("--batch-size", a->batch_size, "Batch size")->check(CLI::PositiveNumber);
   cmd->callback([a] {
-    Sequential model = load_model(a->model, {.compile = false, .restore_random_state = false});
+    Model model = load_model(a->model, {.compile = false, .restore_random_state = false});
     const Tensor x = load_inputs(a->inputs, model.input_shape(), !a->no_scale, a->invert);
     const Tensor y = model.predict(x, {.batch_size = a->batch_size}).reshape({x.dim(0), -1});
     const int64_t n = y.dim(0), k = y.dim(1);

@@ -69,7 +69,7 @@ Tensor fit_to_input(const Tensor& data, const Shape& sample, bool scale, const s
   return x.reshape(sample.with_batch(x.dim(0)));
 }
 
-Tensor targets_for(const Sequential& model, const Tensor& labels) {
+Tensor targets_for(const Model& model, const Tensor& labels) {
   const std::string loss = model.loss().name();
   const int64_t units = model.output_shape()[-1];
   if (loss == "sparse_categorical_crossentropy") return labels.astype(DType::int64);

@@ -17,7 +17,7 @@ struct Labelled {
 Tensor fit_to_input(const Tensor& data, const Shape& sample, bool scale, const std::string& what);
 
 // The targets a compiled model's loss wants for these labels (n,).
-Tensor targets_for(const Sequential& model, const Tensor& labels);
+Tensor targets_for(const Model& model, const Tensor& labels);
 
 // "mnist" or "fashion_mnist", split "train" or "test", from `dir` (empty: the usual place).
 Labelled load_dataset(const std::string& name, const std::string& dir, const std::string& split,

@@ -33,7 +33,7 @@ void run(const Args& a) {
   set_seed(a.seed);
   // Every section is checked before anything is built, so a typo costs no training time.
   const TrainConfig cfg = read_train_config(a.config);
-  Sequential model = a.resume.empty() ? build_model(cfg) : load_model(a.resume);  // resume: state as it was
+  Model model = a.resume.empty() ? build_model(cfg) : load_model(a.resume);  // resume: state as it was
 
   const std::string dir = a.dir.empty() ? cfg.dir : a.dir;
   if (!model.built()) {

@@ -87,10 +87,12 @@ TrainConfig parse_train_config(const Config& cfg) {
   }
   TrainConfig out;
   const Config& m = cfg["model"];
-  if (!m.is_object()) bad("model", "a Sequential config (a JSON object)", m);
+  if (!m.is_object()) bad("model", "a Sequential or Functional config (a JSON object)", m);
   if (m.contains("class_name")) {
     only_keys(m, "model", {"class_name", "config"});
-    if (m["class_name"] != "Sequential") bad("model.class_name", "\"Sequential\"", m["class_name"]);
+    if (m["class_name"] != "Sequential" && m["class_name"] != "Functional")
+      bad("model.class_name", "\"Sequential\" or \"Functional\"", m["class_name"]);
+    out.functional = m["class_name"] == "Functional";
     if (!m.contains("config"))
       throw ValueError("train config: \"model\" has a class_name but no \"config\".");
     out.model = m["config"];
@@ -151,7 +153,7 @@ TrainConfig parse_train_config(const Config& cfg) {
   return out;
 }
 
-Sequential build_model(const TrainConfig& config) {
+Model build_model(const TrainConfig& config) {
   // Library errors already name the layer and argument; this names the section they came from.
   auto in_section = [](const char* section, auto&& f) {
     try {
@@ -164,7 +166,15 @@ Sequential build_model(const TrainConfig& config) {
       throw ShapeError(std::string(kWho) + ": \"" + section + "\": " + e.what());
     }
   };
-  Sequential model = in_section("model", [&] { return Sequential::from_config(config.model); });
+  Model model = in_section("model", [&] {
+    if (!config.functional) return Model(Sequential::from_config(config.model));
+    Model m = Model::from_config(config.model);
+    if (m.inputs().size() != 1 || m.outputs().size() != 1) {
+      throw ValueError("soma train takes a model with one input and one output; this one has " +
+                       std::to_string(m.inputs().size()) + " and " + std::to_string(m.outputs().size()) + ".");
+    }
+    return m;
+  });
   const Config& c = config.compile;
   const Config opt = c.value("optimizer", Config("rmsprop"));
   const Config& loss = c["loss"];

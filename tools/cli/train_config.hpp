@@ -8,7 +8,8 @@
 namespace soma::cli {
 
 struct TrainConfig {
-  Config model;    // the Sequential config (unwrapped from {"class_name", "config"})
+  Config model;            // the model config (unwrapped from {"class_name", "config"})
+  bool functional = false;  // class_name "Functional": Keras 3's functional layout
   Config compile;  // the "compile" section
   // "data": exactly one source.
   std::string dataset, dir, csv, validation_csv, directory, validation_directory;
@@ -25,6 +26,6 @@ struct TrainConfig {
 TrainConfig read_train_config(const std::string& path);
 TrainConfig parse_train_config(const Config& config);
 // The model and its compile arguments; errors name the section ("model", "compile.optimizer").
-Sequential build_model(const TrainConfig& config);
+Model build_model(const TrainConfig& config);
 
 }  // namespace soma::cli

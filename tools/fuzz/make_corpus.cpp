@@ -77,9 +77,28 @@ int main(int argc, char** argv) {
     m.add(L::Activation("tanh"));
     m.save(dir + "/uncompiled.soma");
   }
+  {
+    // A graph: two inputs, a shared layer, merges, two outputs with their own losses and weights.
+    auto a = soma::Input({3}, {.name = "left"}), b = soma::Input({3}, {.name = "right"});
+    auto shared = soma::shared_layer(L::Dense({.units = 4, .activation = "tanh", .name = "shared"}));
+    auto ea = shared(a), eb = shared(b);
+    auto sum = L::Add()({ea, eb});
+    auto similarity = L::Dot({.axes = {1}, .normalize = true})({ea, eb});
+    auto both = L::Concatenate()({sum, similarity, ea * eb});
+    auto cls = L::Dense({.units = 2, .activation = "softmax", .name = "cls"})(both);
+    auto reg = L::Dense({.units = 1, .name = "reg"})(L::Maximum()({ea, eb}));
+    soma::Model m({a, b}, {cls, reg}, "graph");
+    m.compile({.optimizer = "adam",
+               .losses = {{"cls", "categorical_crossentropy"}, {"reg", "mse"}},
+               .loss_weights = {{"cls", 1.0f}, {"reg", 0.5f}},
+               .output_metrics = {{"cls", {"accuracy"}}}});
+    const soma::Tensor x = soma::Tensor::full({4, 3}, 1.0f);
+    m.fit({x, x}, {soma::Tensor::zeros({4, 2}), soma::Tensor::zeros({4, 1})}, {.batch_size = 2, .verbose = 0});
+    m.save(dir + "/functional_adam.soma");
+  }
   // The generator state is 5 KB of digits the fuzzer gains nothing from mutating; seeds go without it
   // (a file without one loads and keeps the caller's generator).
-  for (const char* name : {"mlp_adam", "cnn_sgd", "rnn_rmsprop", "conv1d_nadam", "uncompiled"}) {
+  for (const char* name : {"mlp_adam", "cnn_sgd", "rnn_rmsprop", "conv1d_nadam", "uncompiled", "functional_adam"}) {
     const std::string path = dir + "/" + name + ".soma";
     soma::io::ModelFile file = soma::io::read_model_file(path);
     file.config["training"].erase("random_state");

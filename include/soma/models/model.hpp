@@ -30,6 +30,8 @@ class Model : public layers::Layer {
   SOMA_LAYER(Model)
   Model(std::vector<KerasTensor> inputs, std::vector<KerasTensor> outputs, std::string name = "");
   Model(const KerasTensor& input, const KerasTensor& output, std::string name = "");
+  // Model(m.inputs(), m.get_layer("conv2").output()): a feature extractor over m's weights.
+  Model(std::vector<KerasTensor> inputs, const KerasTensor& output, std::string name = "");
   Model(Model&&) noexcept;
   Model& operator=(Model&&) noexcept;
   ~Model() override;
