@@ -123,7 +123,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // A config may ask for any size; within a fuzz run 1 MB of weights is plenty (a GRU of 892 units, whose
     // orthogonal initialisation is O(units^3), took more than the 10 s timeout under ASan).
     soma::layers::detail::WeightBudget cap(int64_t{1} << 20);
-    soma::Sequential model = soma::cli::build_model(config);
+    soma::Model model = soma::cli::build_model(config);
     if (model.built() && model.input_shape().numel() <= 4096) {
       model.predict(soma::Tensor::zeros(model.input_shape().with_batch(1)));
     }
