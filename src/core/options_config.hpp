@@ -142,21 +142,20 @@ Options options_from_config(const Config& config, const std::string& class_name,
   for (const auto& key : extra_keys) own.erase(key);
   // A float converted to an integer field is undefined behaviour when out of range (1e300 into int64), so
   // floats where integers belong are refused before the real conversion. Which positions hold integers
-  // is found by converting a copy whose floats are all 0.5, which converts safely to any number type.
-  {
-    Config safe = own;
+  // is found by converting, key by key (another key of the wrong type must not hide this one), a copy
+  // whose floats are all 0.5, which converts safely to any number type.
+  for (const auto& [key, value] : own.items()) {
+    Config safe = value;
     replace_floats(safe);
+    Config probe = known;
+    probe[key] = std::move(safe);
     std::optional<Config> back;
     try {
-      back = Config(safe.get<Options>());
+      back = Config(probe.get<Options>());
     } catch (const std::exception&) {
       // Wrong types and bad values are reported by the conversion below, with the real values.
     }
-    if (back) {
-      for (const auto& [key, value] : own.items()) {
-        if (back->contains(key)) check_integer_positions(class_name, key, value, (*back)[key]);
-      }
-    }
+    if (back && back->contains(key)) check_integer_positions(class_name, key, value, (*back)[key]);
   }
   Options options;
   try {

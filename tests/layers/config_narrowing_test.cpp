@@ -37,6 +37,9 @@ TEST(ConfigNarrowing, IntegersMustBeIntegersThatFit) {
   // reported by clang's UBSan); now floats where integers belong are refused before any conversion.
   expect_contains(error_of("Dense", R"({"units": 1e300})"),
                   {"\"units\" must be an integer, received 1e+300"});
+  // Found by train_config_fuzzer: another argument of the wrong type made the check skip them all.
+  expect_contains(error_of("Conv1D", R"({"filters": 2, "input_shape": [8, "x"], "kernel_size": [1e300]})"),
+                  {"\"kernel_size[0]\" must be an integer, received 1e+300"});
   expect_contains(error_of("Dense", R"({"units": 2, "input_shape": [3, -1e300]})"),
                   {"\"input_shape[1]\" must be an integer, received -1e+300"});
   expect_contains(error_of("Conv2D", R"({"filters": 2, "kernel_size": [1e19]})"),
