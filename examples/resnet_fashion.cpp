@@ -1,4 +1,5 @@
-// A small ResNet on Fashion-MNIST with the functional API: a Conv2D-BatchNormalization-ReLU stem, three
+// A small ResNet on Fashion-MNIST with the functional API: RandomFlip("horizontal") augmentation (active
+// in fit only), a Conv2D-BatchNormalization-ReLU stem, three
 // stages of two residual blocks (16, 32, 64 filters; the first block of a stage halves the image with a
 // strided convolution and a 1x1 projection on its shortcut), GlobalAveragePooling2D and a softmax.
 // Adam with the learning rate divided by 10 for the last quarter of the epochs; batch 128.
@@ -35,7 +36,8 @@ KerasTensor residual_block(const KerasTensor& x, int64_t filters, int64_t stride
 
 soma::Model small_resnet() {
   auto image = soma::Input({28, 28, 1}, {.name = "image"});
-  auto h = conv_bn(image, 16, 1, true);
+  auto h = L::RandomFlip("horizontal")(image);  // clothes are left-right symmetric; predict never flips
+  h = conv_bn(h, 16, 1, true);
   for (int64_t filters : {16, 32, 64}) {
     h = residual_block(h, filters, filters == 16 ? 1 : 2);
     h = residual_block(h, filters, 1);
@@ -47,8 +49,11 @@ soma::Model small_resnet() {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  auto args =
-      example::parse(argc, argv, "Train a small ResNet (functional API) on Fashion-MNIST", 12, {}, "fashion_mnist");
+  bool validate = false;
+  auto args = example::parse(
+      argc, argv, "Train a small ResNet (functional API) on Fashion-MNIST", 12,
+      [&](CLI::App& app) { app.add_flag("--validate", validate, "Report the test set's loss and accuracy each epoch"); },
+      "fashion_mnist");
   const auto [x_train, y_train, x_test, y_test] = example::load(args, {28, 28, 1});
 
   soma::Model model = small_resnet();
@@ -61,8 +66,9 @@ int main(int argc, char** argv) try {
       [epochs](int epoch, double lr) { return epoch == epochs - epochs / 4 && epoch > 0 ? lr / 10 : lr; });
 
   example::Stopwatch clock;
-  model.fit(x_train, y_train,
-            {.batch_size = 128, .epochs = epochs, .verbose = args.verbose, .callbacks = {schedule}});
+  soma::FitOptions fit{.batch_size = 128, .epochs = epochs, .verbose = args.verbose, .callbacks = {schedule}};
+  if (validate) fit.validation_data = soma::ValidationData{.x = x_test, .y = y_test};
+  model.fit(x_train, y_train, fit);
   const double seconds = clock.seconds();
 
   const auto score = model.evaluate(x_test, y_test, {.batch_size = 256, .verbose = 0});

@@ -12,6 +12,7 @@
 #include "soma/core/config.hpp"
 #include "soma/core/error.hpp"
 #include "soma/layers/activation_layers.hpp"
+#include "soma/layers/augmentation.hpp"
 #include "soma/layers/convolutional.hpp"
 #include "soma/layers/core_layers.hpp"
 #include "soma/layers/dense.hpp"
@@ -156,6 +157,23 @@ inline void from_json(const Config& j, ReLUOptions& o) {
                     : std::nullopt;
   o.negative_slope = j.value("negative_slope", d.negative_slope);
   o.threshold = j.value("threshold", d.threshold);
+  o.input_shape = j.value("input_shape", d.input_shape);
+  o.name = j.value("name", d.name);
+}
+// seed is null for Keras' None.
+inline void to_json(Config& j, const RandomFlipOptions& o) {
+  j = Config{{"mode", o.mode},
+             {"seed", o.seed ? Config(*o.seed) : Config(nullptr)},
+             {"data_format", o.data_format},
+             {"input_shape", o.input_shape},
+             {"name", o.name}};
+}
+inline void from_json(const Config& j, RandomFlipOptions& o) {
+  const RandomFlipOptions d;
+  o.mode = j.value("mode", d.mode);
+  o.seed = j.contains("seed") && !j.at("seed").is_null() ? std::optional<int64_t>(j.at("seed").get<int64_t>())
+                                                         : std::nullopt;
+  o.data_format = j.value("data_format", d.data_format);
   o.input_shape = j.value("input_shape", d.input_shape);
   o.name = j.value("name", d.name);
 }

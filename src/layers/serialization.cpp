@@ -115,6 +115,9 @@ Config GaussianNoise::get_config() const {
   return soma::detail::options_config(GaussianNoiseOptions{.stddev = stddev_, .input_shape = declared(*this)},
                                       name());
 }
+Config RandomFlip::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
 Config GaussianDropout::get_config() const {
   return soma::detail::options_config(GaussianDropoutOptions{.rate = rate_, .input_shape = declared(*this)},
                                       name());
@@ -192,6 +195,7 @@ Registry& registry() {
     f["SpatialDropout2D"] = plain<SpatialDropout2D, SpatialDropoutOptions>("SpatialDropout2D");
     f["GaussianNoise"] = plain<GaussianNoise, GaussianNoiseOptions>("GaussianNoise");
     f["GaussianDropout"] = plain<GaussianDropout, GaussianDropoutOptions>("GaussianDropout");
+    f["RandomFlip"] = plain<RandomFlip, RandomFlipOptions>("RandomFlip");
     f["ReLU"] = plain<ReLU, ReLUOptions>("ReLU");
     f["LeakyReLU"] = plain<LeakyReLU, LeakyReLUOptions>("LeakyReLU");
     f["PReLU"] = plain<PReLU, PReLUOptions>("PReLU");

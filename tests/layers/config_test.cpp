@@ -8,6 +8,7 @@
 
 #include "soma/constraints.hpp"
 #include "soma/layers/activation_layers.hpp"
+#include "soma/layers/augmentation.hpp"
 #include "soma/layers/convolutional.hpp"
 #include "soma/layers/core_layers.hpp"
 #include "soma/layers/dense.hpp"
@@ -209,6 +210,12 @@ std::vector<Case> cases() {
        Shape{4, 4, 3}},
       {"GaussianNoise", [] { return std::make_unique<GaussianNoise>(0.5f); }, Shape{3}},
       {"GaussianDropout", [] { return std::make_unique<GaussianDropout>(0.4f); }, Shape{3}},
+      {"RandomFlip",
+       [] {
+         return std::make_unique<RandomFlip>(
+             RandomFlipOptions{.mode = "vertical", .seed = 7, .data_format = "channels_first"});
+       },
+       Shape{2, 4, 5}},
       {"TimeDistributed",
        [] { return std::make_unique<TimeDistributed>(Dense({.units = 2, .activation = "softmax"})); },
        Shape{3, 4}},
@@ -269,7 +276,8 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
                            "SpatialDropout1D",
                            "SpatialDropout2D",
                            "GaussianNoise",
-                           "GaussianDropout"}) {
+                           "GaussianDropout",
+                           "RandomFlip"}) {
     EXPECT_TRUE(covered.count(name)) << name;
   }
 }
