@@ -1,5 +1,10 @@
 #include "soma/layers/normalization.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
 #include "soma/layers/initializers.hpp"
 
 namespace soma::layers {
@@ -63,6 +68,66 @@ void BatchNormalization::update_state(CallFrame& frame) {
     mm[j] = mm[j] * m + bm[j] * rest;
     mv[j] = mv[j] * m + bv[j] * rest;
   }
+}
+
+LayerNormalization::LayerNormalization(LayerNormalizationOptions o)
+    : Layer("layer_normalization", o.name, o.input_shape), options_(std::move(o)) {
+  if (options_.axis.empty()) throw ValueError(who() + ": axis must name at least one axis, received [].");
+  if (!(options_.epsilon > 0.0f) || !std::isfinite(options_.epsilon)) {
+    throw ValueError(who() + ": epsilon must be a finite number > 0, received " + fmt::format("{}", options_.epsilon) +
+                     ".");
+  }
+  initializers::check_name(options_.beta_initializer);
+  initializers::check_name(options_.gamma_initializer);
+}
+
+void LayerNormalization::build_weights(const Shape& in) {
+  const int64_t rank = in.rank() + 1;  // with the batch axis
+  std::vector<int64_t> axes;
+  for (const int64_t a : options_.axis) {
+    const int64_t r = a < 0 ? a + rank : a;
+    if (r < 1 || r >= rank) {
+      throw ShapeError(fmt::format("{}: axis {} is out of range for input of shape {}; expected axes in [{}, -1] or "
+                                   "[1, {}], not the batch axis.",
+                                   who(), a, in.with_batch(-1).str(), 1 - rank, rank - 1));
+    }
+    axes.push_back(r);
+  }
+  std::sort(axes.begin(), axes.end());
+  for (size_t i = 1; i < axes.size(); ++i) {
+    if (axes[i] == axes[i - 1]) throw ValueError(fmt::format("{}: axis {} is given twice.", who(), axes[i]));
+    if (axes[i] != axes[i - 1] + 1) {
+      throw NotImplementedError(fmt::format("{}: the normalised axes must be consecutive, received [{}].", who(),
+                                            fmt::join(options_.axis, ", ")));
+    }
+  }
+  first_ = axes.front(), last_ = axes.back();
+  std::vector<int64_t> dims;
+  for (int64_t a = first_; a <= last_; ++a) dims.push_back(in[static_cast<int>(a - 1)]);
+  const Shape shape{std::span<const int64_t>(dims)};
+  if (options_.scale || options_.rms_scaling) {
+    gamma_ = &add_weight("gamma", shape, options_.gamma_initializer);
+    regularize(*gamma_, options_.gamma_regularizer);
+    constrain(*gamma_, options_.gamma_constraint, "gamma_constraint");
+  }
+  if (options_.center && !options_.rms_scaling) {
+    beta_ = &add_weight("beta", shape, options_.beta_initializer);
+    regularize(*beta_, options_.beta_regularizer);
+    constrain(*beta_, options_.beta_constraint, "beta_constraint");
+  }
+}
+
+autograd::Variable& LayerNormalization::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                                                bool) {
+  Ops& ops = frame.get<Ops>();
+  const Shape& s = x.value.shape();
+  autograd::LayerNormParams p{.epsilon = options_.epsilon, .rms_scaling = options_.rms_scaling};
+  for (int a = 0; a < s.rank(); ++a) {
+    if (a < first_) p.outer *= s[a];
+    else if (a <= last_) p.reduced *= s[a];
+    else p.inner *= s[a];
+  }
+  return ops.op.forward(tape, x, gamma_, beta_, p);
 }
 
 }  // namespace soma::layers

@@ -115,6 +115,9 @@ Config GaussianNoise::get_config() const {
   return soma::detail::options_config(GaussianNoiseOptions{.stddev = stddev_, .input_shape = declared(*this)},
                                       name());
 }
+Config LayerNormalization::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
 Config RandomFlip::get_config() const {
   return soma::detail::options_config(options_, name());
 }
@@ -184,6 +187,17 @@ Registry& registry() {
       }
       return std::make_unique<BatchNormalization>(
           soma::detail::options_from_config<BatchNormalizationOptions>(c, "BatchNormalization"));
+    };
+    f["LayerNormalization"] = [](const Config& c) {
+      // Keras writes one axis as a bare integer until the layer is built (-1), as a list after.
+      if (c.is_object() && c.contains("axis") && c["axis"].is_number_integer()) {
+        Config copy = c;
+        copy["axis"] = Config::array({c["axis"]});
+        return std::make_unique<LayerNormalization>(
+            soma::detail::options_from_config<LayerNormalizationOptions>(copy, "LayerNormalization"));
+      }
+      return std::make_unique<LayerNormalization>(
+          soma::detail::options_from_config<LayerNormalizationOptions>(c, "LayerNormalization"));
     };
     f["SimpleRNN"] = plain<SimpleRNN, RNNOptions>("SimpleRNN");
     f["LSTM"] = plain<LSTM, RNNOptions>("LSTM");

@@ -210,6 +210,12 @@ std::vector<Case> cases() {
        Shape{4, 4, 3}},
       {"GaussianNoise", [] { return std::make_unique<GaussianNoise>(0.5f); }, Shape{3}},
       {"GaussianDropout", [] { return std::make_unique<GaussianDropout>(0.4f); }, Shape{3}},
+      {"LayerNormalization",
+       [] {
+         return std::make_unique<LayerNormalization>(LayerNormalizationOptions{
+             .axis = {1, 2}, .epsilon = 1e-5f, .center = false, .gamma_regularizer = regularizers::L2(0.01f)});
+       },
+       Shape{3, 4}},
       {"RandomFlip",
        [] {
          return std::make_unique<RandomFlip>(
@@ -277,7 +283,8 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
                            "SpatialDropout2D",
                            "GaussianNoise",
                            "GaussianDropout",
-                           "RandomFlip"}) {
+                           "RandomFlip",
+                           "LayerNormalization"}) {
     EXPECT_TRUE(covered.count(name)) << name;
   }
 }

@@ -1,5 +1,5 @@
 #pragma once
-// keras.layers.BatchNormalization over one axis (the last by default): gamma and beta are trained;
+// keras.layers.LayerNormalization (below) and keras.layers.BatchNormalization over one axis (the last by default): gamma and beta are trained;
 // moving_mean and moving_variance are not, and take in each accepted training step's batch statistics
 // (apply_updates(), which fit() calls after the optimizer's update: a step rejected for a non-finite loss
 // changes nothing). With trainable = false the layer runs in inference mode even in training (Keras' rule
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "soma/autograd/ops/batch_norm_op.hpp"
+#include "soma/autograd/ops/layer_norm_op.hpp"
 #include "soma/layers/layer.hpp"
 
 namespace soma::layers {
@@ -52,6 +53,49 @@ class BatchNormalization final : public Layer {
   struct Ops {
     autograd::BatchNormOp op;
     bool pending_update = false;  // a training forward ran since the last update_state()
+  };
+};
+
+struct LayerNormalizationOptions {
+  // The normalised axes, counted over the whole input, batch included (-1: the last). They must be
+  // consecutive (e.g. {-1}, {2, 3}, {1, 2, 3}); a config may give one axis as a bare integer.
+  std::vector<int64_t> axis = {-1};
+  float epsilon = 1e-3f;
+  bool center = true;        // learn beta (not with rms_scaling)
+  bool scale = true;         // learn gamma
+  bool rms_scaling = false;  // x * gamma / sqrt(var + epsilon): Keras 3's formula; center and scale ignored
+  initializers::Initializer beta_initializer = "zeros";
+  initializers::Initializer gamma_initializer = "ones";
+  regularizers::Regularizer beta_regularizer = {};
+  regularizers::Regularizer gamma_regularizer = {};
+  constraints::Constraint beta_constraint = {};
+  constraints::Constraint gamma_constraint = {};
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+// Normalises each sample over `axis` (statistics per sample, the same in training and inference), then
+// scales by gamma and shifts by beta, both shaped like the normalised axes. Masks pass through.
+class LayerNormalization final : public Layer {
+ public:
+  SOMA_LAYER(LayerNormalization)
+  explicit LayerNormalization(LayerNormalizationOptions options = {});
+  std::string type() const override { return "LayerNormalization"; }
+  Config get_config() const override;
+  Shape output_shape(const Shape& input_shape) const override { return input_shape; }
+  const LayerNormalizationOptions& options() const { return options_; }
+
+ protected:
+  void build_weights(const Shape& input_shape) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
+
+ private:
+  LayerNormalizationOptions options_;
+  int64_t first_ = 0, last_ = 0;  // the normalised axes, resolved against the built input (batch included)
+  autograd::Variable *gamma_ = nullptr, *beta_ = nullptr;
+  struct Ops {
+    autograd::LayerNormOp op;
   };
 };
 
