@@ -33,6 +33,7 @@
 #include "soma/layers/layer.hpp"
 #include "soma/layers/merge.hpp"
 #include "soma/layers/noise.hpp"
+#include "soma/layers/attention.hpp"
 #include "soma/layers/augmentation.hpp"
 #include "soma/layers/normalization.hpp"
 #include "soma/layers/pooling.hpp"

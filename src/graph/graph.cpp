@@ -30,7 +30,8 @@ std::string KerasTensor::name() const {
 }
 
 namespace graph {
-std::vector<KerasTensor> connect(std::shared_ptr<layers::Layer> layer, std::vector<KerasTensor> inputs) {
+std::vector<KerasTensor> connect(std::shared_ptr<layers::Layer> layer, std::vector<KerasTensor> inputs,
+                                 layers::CallArguments arguments) {
   if (!layer) throw ValueError("graph: a null layer was called on symbolic tensors.");
   std::vector<Shape> shapes;
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -40,9 +41,14 @@ std::vector<KerasTensor> connect(std::shared_ptr<layers::Layer> layer, std::vect
     }
     shapes.push_back(inputs[i].shape());
   }
-  layer->build_multi(shapes);  // the first call builds; a later one checks the shapes match
+  if (!arguments.keywords.empty() && arguments.keywords.size() != inputs.size()) {
+    throw ValueError(layer->type() + " \"" + layer->name() + "\": " + std::to_string(arguments.keywords.size()) +
+                     " keywords for " + std::to_string(inputs.size()) + " inputs.");
+  }
   auto node = std::make_shared<Node>();
-  node->output_shapes = layer->output_shapes(shapes);
+  layer->build_node(shapes, arguments);  // the first call builds; a later one checks the shapes match
+  node->output_shapes = layer->node_output_shapes(shapes, arguments);
+  node->arguments = std::move(arguments);
   node->layer = layer;
   node->inputs = std::move(inputs);
   layer->add_inbound_node(node);
@@ -86,37 +92,38 @@ KerasTensor single(std::vector<KerasTensor> outs, const Layer& layer) {
   return outs.front();
 }
 
-std::shared_ptr<Layer> shared_self(Layer& layer) {
-  auto self = layer.weak_from_this().lock();
+}  // namespace
+
+std::shared_ptr<Layer> Layer::self_in_graph() {
+  auto self = weak_from_this().lock();
   if (!self) {
-    throw ValueError(layer.type() + " \"" + layer.name() +
+    throw ValueError(type() + " \"" + name() +
                      "\": a layer called on symbolic tensors must live in the graph. Call a temporary "
                      "(L::Dense({...})(x)), or make a layer you call more than once with "
                      "soma::shared_layer(...) (or std::make_shared).");
   }
   return self;
 }
-}  // namespace
 
 KerasTensor Layer::operator()(const KerasTensor& x) && {
   auto self = std::move(*this).move_to_shared();
   return single(graph::connect(self, {x}), *self);
 }
 KerasTensor Layer::operator()(const KerasTensor& x) & {
-  return single(graph::connect(shared_self(*this), {x}), *this);
+  return single(graph::connect(self_in_graph(), {x}), *this);
 }
 KerasTensor Layer::operator()(const std::vector<KerasTensor>& inputs) && {
   auto self = std::move(*this).move_to_shared();
   return single(graph::connect(self, inputs), *self);
 }
 KerasTensor Layer::operator()(const std::vector<KerasTensor>& inputs) & {
-  return single(graph::connect(shared_self(*this), inputs), *this);
+  return single(graph::connect(self_in_graph(), inputs), *this);
 }
 std::vector<KerasTensor> Layer::call_outputs(const std::vector<KerasTensor>& inputs) && {
   return graph::connect(std::move(*this).move_to_shared(), inputs);
 }
 std::vector<KerasTensor> Layer::call_outputs(const std::vector<KerasTensor>& inputs) & {
-  return graph::connect(shared_self(*this), inputs);
+  return graph::connect(self_in_graph(), inputs);
 }
 
 KerasTensor Layer::output_at(size_t node_index) const {

@@ -160,6 +160,31 @@ void Layer::call_multi(CallFrame& frame, autograd::Tape* tape, std::span<autogra
   outputs.push_back(&y);
 }
 
+namespace {
+void refuse_arguments(const std::string& who, const CallArguments& arguments) {
+  if (!arguments.values.empty()) {
+    throw ValueError(who + ": takes no call argument \"" + arguments.values.front().first + "\".");
+  }
+  for (const std::string& k : arguments.keywords)
+    if (!k.empty()) throw ValueError(who + ": takes no tensor argument \"" + k + "\".");
+}
+}  // namespace
+
+std::vector<Shape> Layer::node_output_shapes(std::span<const Shape> inputs, const CallArguments& arguments) const {
+  refuse_arguments(who(), arguments);
+  return output_shapes(inputs);
+}
+
+void Layer::build_node(std::span<const Shape> inputs, const CallArguments& arguments) {
+  refuse_arguments(who(), arguments);
+  build_multi(inputs);
+}
+
+void Layer::call_node(CallFrame& frame, autograd::Tape* tape, std::span<autograd::Variable* const> inputs,
+                      std::vector<autograd::Variable*>& outputs, bool training, const CallArguments&) {
+  call_multi(frame, tape, inputs, outputs, training);
+}
+
 std::vector<Shape> Layer::output_shapes(std::span<const Shape> inputs) const {
   expect_inputs(*this, inputs.size());
   return {output_shape(inputs[0])};

@@ -12,6 +12,7 @@
 #include "soma/core/config.hpp"
 #include "soma/core/error.hpp"
 #include "soma/layers/activation_layers.hpp"
+#include "soma/layers/attention.hpp"
 #include "soma/layers/augmentation.hpp"
 #include "soma/layers/convolutional.hpp"
 #include "soma/layers/core_layers.hpp"
@@ -180,6 +181,56 @@ inline void from_json(const Config& j, RandomFlipOptions& o) {
   o.data_format = j.value("data_format", d.data_format);
   o.input_shape = j.value("input_shape", d.input_shape);
   o.name = j.value("name", d.name);
+}
+// Keras writes value_dim, output_shape, attention_axes and seed as null when unset, output_shape and
+// attention_axes as one integer or a list.
+inline Config int_list_or_null(const std::vector<int64_t>& v) {
+  return v.empty() ? Config(nullptr) : Config(v);
+}
+inline std::vector<int64_t> int_list(const Config& j, const char* key) {
+  if (!j.contains(key) || j.at(key).is_null()) return {};
+  if (j.at(key).is_number_integer()) return {j.at(key).get<int64_t>()};
+  return j.at(key).get<std::vector<int64_t>>();
+}
+inline void to_json(Config& j, const MultiHeadAttentionOptions& o) {
+  j = Config{{"num_heads", o.num_heads},
+             {"key_dim", o.key_dim},
+             {"value_dim", o.value_dim > 0 ? Config(o.value_dim) : Config(nullptr)},
+             {"dropout", o.dropout},
+             {"use_bias", o.use_bias},
+             {"output_shape", int_list_or_null(o.output_shape)},
+             {"attention_axes", int_list_or_null(o.attention_axes)},
+             {"kernel_initializer", o.kernel_initializer},
+             {"bias_initializer", o.bias_initializer},
+             {"kernel_regularizer", o.kernel_regularizer},
+             {"bias_regularizer", o.bias_regularizer},
+             {"activity_regularizer", o.activity_regularizer},
+             {"kernel_constraint", o.kernel_constraint},
+             {"bias_constraint", o.bias_constraint},
+             {"seed", o.seed ? Config(*o.seed) : Config(nullptr)},
+             {"name", o.name},
+             {"dtype", o.dtype}};
+}
+inline void from_json(const Config& j, MultiHeadAttentionOptions& o) {
+  const MultiHeadAttentionOptions d;
+  o.num_heads = j.value("num_heads", d.num_heads);
+  o.key_dim = j.value("key_dim", d.key_dim);
+  o.value_dim = j.contains("value_dim") && !j.at("value_dim").is_null() ? j.at("value_dim").get<int64_t>() : 0;
+  o.dropout = j.value("dropout", d.dropout);
+  o.use_bias = j.value("use_bias", d.use_bias);
+  o.output_shape = int_list(j, "output_shape");
+  o.attention_axes = int_list(j, "attention_axes");
+  o.kernel_initializer = j.value("kernel_initializer", d.kernel_initializer);
+  o.bias_initializer = j.value("bias_initializer", d.bias_initializer);
+  o.kernel_regularizer = j.value("kernel_regularizer", d.kernel_regularizer);
+  o.bias_regularizer = j.value("bias_regularizer", d.bias_regularizer);
+  o.activity_regularizer = j.value("activity_regularizer", d.activity_regularizer);
+  o.kernel_constraint = j.value("kernel_constraint", d.kernel_constraint);
+  o.bias_constraint = j.value("bias_constraint", d.bias_constraint);
+  o.seed = j.contains("seed") && !j.at("seed").is_null() ? std::optional<int64_t>(j.at("seed").get<int64_t>())
+                                                         : std::nullopt;
+  o.name = j.value("name", d.name);
+  o.dtype = j.value("dtype", d.dtype);
 }
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LeakyReLUOptions, negative_slope, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PReLUOptions, alpha_initializer, alpha_regularizer,

@@ -118,6 +118,11 @@ Config GaussianNoise::get_config() const {
 Config LayerNormalization::get_config() const {
   return soma::detail::options_config(options_, name());
 }
+Config MultiHeadAttention::get_config() const {
+  Config c = soma::detail::options_config(options_, name());
+  c["dtype"] = mixed_precision::name(policy_);
+  return c;
+}
 Config RandomFlip::get_config() const {
   return soma::detail::options_config(options_, name());
 }
@@ -210,6 +215,7 @@ Registry& registry() {
     f["GaussianNoise"] = plain<GaussianNoise, GaussianNoiseOptions>("GaussianNoise");
     f["GaussianDropout"] = plain<GaussianDropout, GaussianDropoutOptions>("GaussianDropout");
     f["RandomFlip"] = plain<RandomFlip, RandomFlipOptions>("RandomFlip");
+    f["MultiHeadAttention"] = plain<MultiHeadAttention, MultiHeadAttentionOptions>("MultiHeadAttention");
     f["ReLU"] = plain<ReLU, ReLUOptions>("ReLU");
     f["LeakyReLU"] = plain<LeakyReLU, LeakyReLUOptions>("LeakyReLU");
     f["PReLU"] = plain<PReLU, PReLUOptions>("PReLU");

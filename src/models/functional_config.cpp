@@ -87,7 +87,13 @@ Config Model::get_config() const {
       if (steps_[i].layer != l) continue;
       const graph::Node& n = *nodes_[i];
       Config args = Config::array(), kwargs = Config::object();
-      if (n.inputs.size() == 1) {
+      const layers::CallArguments& a = n.arguments;
+      if (!a.keywords.empty()) {
+        for (size_t k = 0; k < n.inputs.size(); ++k) {
+          if (a.keywords[k].empty()) args.push_back(ref(n.inputs[k]));
+          else kwargs[a.keywords[k]] = ref(n.inputs[k]);
+        }
+      } else if (n.inputs.size() == 1) {
         args.push_back(ref(n.inputs[0]));
       } else if (takes_initial_state(*l)) {
         args.push_back(ref(n.inputs[0]));
@@ -99,6 +105,7 @@ Config Model::get_config() const {
         for (const KerasTensor& t : n.inputs) several.push_back(ref(t));
         args.push_back(std::move(several));
       }
+      for (const auto& [key, text] : a.values) kwargs[key] = Config::parse(text);
       inbound.push_back(Config{{"args", std::move(args)}, {"kwargs", std::move(kwargs)}});
       if (l->input_shapes().size() == 1 && !model) spec["build_config"] = {{"input_shape", batch_shape(l->input_shape())}};
     }
@@ -147,20 +154,44 @@ void collect_tensors(const Config& v, std::vector<NodeRef>& out, const std::stri
   }
 }
 
-std::vector<NodeRef> node_inputs(const Config& node, const std::string& where) {
+bool is_tensor(const Config& v) {
+  return v.is_object() && v.contains("class_name") && v["class_name"] == "__keras_tensor__";
+}
+
+// The tensors a node's arguments name, in order, and its keyword arguments (layers/call_arguments.hpp).
+std::vector<NodeRef> node_inputs(const Config& node, const std::string& where, layers::CallArguments& call) {
   std::vector<NodeRef> out;
   if (node.is_object()) {  // Keras 3: {"args": [...], "kwargs": {...}}
-    if (node.contains("args")) collect_tensors(node["args"], out, where);
+    if (node.contains("args")) {
+      const Config& args = node["args"];
+      if (args.is_array() && args.size() > 1) {  // several positional tensors: mha(query, value)
+        for (const auto& a : args) {
+          if (!is_tensor(a)) bad(where + ": a positional argument that is not a tensor: " + a.dump().substr(0, 200) + ".");
+          collect_tensors(a, out, where);
+          call.keywords.emplace_back();
+        }
+      } else {
+        collect_tensors(args, out, where);
+      }
+    }
     if (node.contains("kwargs")) {
       if (!node["kwargs"].is_object()) bad(where + ": kwargs must be an object.");
       for (const auto& item : node["kwargs"].items()) {
-        if (item.key() == "initial_state") {
-          collect_tensors(item.value(), out, where + " initial_state");
-        } else if (item.key() == "training" || item.key() == "mask") {
-          if (!item.value().is_null() && !item.value().is_boolean())
-            bad(where + ": kwarg \"" + item.key() + "\" with tensors is not supported.");
-        } else {
-          bad(where + ": unsupported call argument \"" + item.key() + "\".");
+        const std::string& key = item.key();
+        const Config& v = item.value();
+        if (key == "initial_state") {
+          if (!call.keywords.empty()) bad(where + ": initial_state with other tensor keywords is not supported.");
+          collect_tensors(v, out, where + " initial_state");
+        } else if (key == "training" || key == "mask") {
+          if (!v.is_null() && !v.is_boolean()) bad(where + ": kwarg \"" + key + "\" with tensors is not supported.");
+        } else if (is_tensor(v)) {
+          call.keywords.resize(out.size());  // the inputs so far are positional
+          collect_tensors(v, out, where + " " + key);
+          call.keywords.push_back(key);
+        } else if (v.is_boolean() || v.is_number() || v.is_string()) {
+          call.set(key, v.dump());  // the layer checks it (Layer::node_output_shapes)
+        } else if (!v.is_null()) {
+          bad(where + ": unsupported call argument \"" + key + "\": " + v.dump().substr(0, 200) + ".");
         }
       }
     }
@@ -261,8 +292,9 @@ Model Model::from_config(const Config& config) {
       while (!p.nodes.empty()) {
         const std::string where = "layer \"" + p.name + "\" node " + std::to_string(made[p.name].size());
         std::vector<KerasTensor> inputs;
+        layers::CallArguments call;
         bool ready = true;
-        for (const NodeRef& h : node_inputs(p.nodes.front(), where)) {
+        for (const NodeRef& h : node_inputs(p.nodes.front(), where, call)) {
           const KerasTensor* t = find(h);
           if (!t) {
             ready = false;
@@ -272,7 +304,7 @@ Model Model::from_config(const Config& config) {
         }
         if (!ready) break;
         if (inputs.empty()) bad(where + " has no input tensors.");
-        made[p.name].push_back(graph::connect(p.layer, inputs));
+        made[p.name].push_back(graph::connect(p.layer, inputs, std::move(call)));
         p.nodes.pop_front();
         progress = true;
       }

@@ -80,6 +80,7 @@ void Model::set_graph(std::vector<KerasTensor> inputs, std::vector<KerasTensor> 
     if (!visiting.insert(n).second) throw ValueError(me + ": the graph has a cycle at " + n->layer->name() + ".");
     Step step;
     step.layer = n->layer.get();
+    step.arguments = &n->arguments;
     for (const KerasTensor& in : n->inputs) step.inputs.push_back(slot(in, n->layer->type() + " \"" + n->layer->name() + "\""));
     step.first_output = slots;
     step.outputs = static_cast<int>(n->output_shapes.size());

@@ -58,7 +58,7 @@ void Model::call_multi(layers::CallFrame& frame, autograd::Tape* tape, std::span
     ins.clear();
     for (int s : step.inputs) ins.push_back(r.slots[static_cast<size_t>(s)]);
     std::vector<autograd::Variable*>& outs = r.step_outputs[i];
-    step.layer->call_multi(frame.child(i), tape, ins, outs, training);
+    step.layer->call_node(frame.child(i), tape, ins, outs, training, *step.arguments);
     if (static_cast<int>(outs.size()) != step.outputs) {
       throw StateError(who() + ": " + step.layer->type() + " \"" + step.layer->name() + "\" returned " +
                        std::to_string(outs.size()) + " tensors, its node expects " + std::to_string(step.outputs) +

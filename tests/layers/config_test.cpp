@@ -8,6 +8,7 @@
 
 #include "soma/constraints.hpp"
 #include "soma/layers/activation_layers.hpp"
+#include "soma/layers/attention.hpp"
 #include "soma/layers/augmentation.hpp"
 #include "soma/layers/convolutional.hpp"
 #include "soma/layers/core_layers.hpp"
@@ -222,6 +223,12 @@ std::vector<Case> cases() {
              RandomFlipOptions{.mode = "vertical", .seed = 7, .data_format = "channels_first"});
        },
        Shape{2, 4, 5}},
+      {"MultiHeadAttention",
+       [] {
+         return std::make_unique<MultiHeadAttention>(MultiHeadAttentionOptions{
+             .num_heads = 2, .key_dim = 3, .value_dim = 2, .dropout = 0.1f, .output_shape = {5}, .seed = 4});
+       },
+       Shape{4, 6}},
       {"TimeDistributed",
        [] { return std::make_unique<TimeDistributed>(Dense({.units = 2, .activation = "softmax"})); },
        Shape{3, 4}},
@@ -284,7 +291,8 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
                            "GaussianNoise",
                            "GaussianDropout",
                            "RandomFlip",
-                           "LayerNormalization"}) {
+                           "LayerNormalization",
+                           "MultiHeadAttention"}) {
     EXPECT_TRUE(covered.count(name)) << name;
   }
 }

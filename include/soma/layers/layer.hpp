@@ -12,6 +12,7 @@
 
 #include "soma/autograd/ops/activity_regularization_op.hpp"
 #include "soma/autograd/tape.hpp"
+#include "soma/layers/call_arguments.hpp"
 #include "soma/layers/call_frame.hpp"
 #include "soma/constraints.hpp"
 #include "soma/core/config.hpp"
@@ -101,6 +102,12 @@ class Layer : public std::enable_shared_from_this<Layer> {
   virtual void build_multi(std::span<const Shape> inputs);
   // How many inputs a call takes: {fewest, most}; most < 0 for any number.
   virtual std::pair<int, int> input_count() const { return {1, 1}; }
+  // The same three for a graph node with call arguments (layers/call_arguments.hpp). By default a layer
+  // takes none (ValueError naming the first) and these are output_shapes, build_multi and call_multi.
+  virtual std::vector<Shape> node_output_shapes(std::span<const Shape> inputs, const CallArguments& arguments) const;
+  virtual void build_node(std::span<const Shape> inputs, const CallArguments& arguments);
+  virtual void call_node(CallFrame& frame, autograd::Tape* tape, std::span<autograd::Variable* const> inputs,
+                         std::vector<autograd::Variable*>& outputs, bool training, const CallArguments& arguments);
 
   std::vector<autograd::Variable*> weights();
   std::vector<autograd::Variable*> trainable_weights();
@@ -157,6 +164,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
   void track(Layer& sublayer) { sublayers_.push_back(&sublayer); }
   void untrack_all() { sublayers_.clear(); }
   const std::vector<Layer*>& tracked() const { return sublayers_; }
+  // This layer's shared_ptr, for calls on symbolic tensors (ValueError if it is not on the heap).
+  std::shared_ptr<Layer> self_in_graph();
   // Marks a layer that builds itself (a merge layer, a model) as built for these input shapes.
   void mark_built(std::vector<Shape> input_shapes);
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "soma/core/shape.hpp"
+#include "soma/layers/call_arguments.hpp"
 
 namespace soma {
 
@@ -50,11 +51,13 @@ struct Node {
   std::shared_ptr<layers::Layer> layer;
   std::vector<KerasTensor> inputs;
   std::vector<Shape> output_shapes;
+  layers::CallArguments arguments;  // keyword arguments of this call, if any
 };
 
 // Adds a node calling `layer` on `inputs` (building the layer for their shapes on its first call) and
 // returns its outputs.
-std::vector<KerasTensor> connect(std::shared_ptr<layers::Layer> layer, std::vector<KerasTensor> inputs);
+std::vector<KerasTensor> connect(std::shared_ptr<layers::Layer> layer, std::vector<KerasTensor> inputs,
+                                 layers::CallArguments arguments = layers::CallArguments{});
 }  // namespace graph
 
 struct InputOptions {

@@ -145,6 +145,7 @@ class Model : public layers::Layer {
   // One call of a layer in the plan: where its inputs are and where its outputs go.
   struct Step {
     layers::Layer* layer = nullptr;
+    const layers::CallArguments* arguments = nullptr;  // the node's (nodes_ keeps them alive)
     std::vector<int> inputs;
     int first_output = 0;
     int outputs = 0;

@@ -24,14 +24,16 @@ const void* as_bf16(const Tensor& t, Tensor& out) {
 }
 }  // namespace
 
-Variable& LinearOp::forward(Tape* tape, Variable& x, Variable& w, Variable* b, bool fuse_relu, bool bf16) {
+Variable& LinearOp::forward(Tape* tape, Variable& x, Variable& w, Variable* b, bool fuse_relu, bool bf16,
+                            int64_t in_features) {
   const Shape& xs = x.value.shape();
-  const int64_t k = w.value.dim(0), n = w.value.dim(1);
+  const int64_t k = in_features > 0 ? in_features : w.value.dim(0), n = w.value.numel() / k;
   if (xs.rank() < 1 || xs[-1] != k) {
     throw ShapeError("LinearOp: expected input with last dimension " + std::to_string(k) +
                      ", received shape " + xs.str() + ".");
   }
   const int64_t m = xs.numel() / k;
+  k_ = k, n_ = n;
   out.value.resize(xs.with_dim(-1, n));
   kernels::MatmulSpec spec{.m = m, .n = n, .k = k, .bias = b != nullptr, .relu = fuse_relu, .bf16 = bf16};
   const void* xa = bf16 ? as_bf16(x.value, x16_) : x.value.f32();
@@ -49,7 +51,7 @@ Variable& LinearOp::forward(Tape* tape, Variable& x, Variable& w, Variable* b, b
 
 void LinearOp::backward(Tape& tape) {
   if (!tape.has_grad(out)) return;
-  const int64_t k = w_->value.dim(0), n = w_->value.dim(1);
+  const int64_t k = k_, n = n_;
   const int64_t m = out.value.numel() / n;
   float* g = out.grad.f32();
   // One pass over g: the relu mask (in place: we own out.grad), the bias gradient, the bfloat16 copy.

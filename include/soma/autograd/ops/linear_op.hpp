@@ -20,8 +20,11 @@ class LinearOp final : public Node {
   LinearOp(LinearOp&&) noexcept;
   LinearOp& operator=(LinearOp&&) noexcept;
 
-  // Records on `tape` when it is non-null and some input needs a gradient.
-  Variable& forward(Tape* tape, Variable& x, Variable& w, Variable* b, bool fuse_relu, bool bf16 = false);
+  // Records on `tape` when it is non-null and some input needs a gradient. W of higher rank is seen as
+  // (in_features, rest) (0: its first dimension), so Keras' EinsumDense kernels such as
+  // MultiHeadAttention's (dim, heads, key_dim) and (heads, value_dim, dim) need no reshaping.
+  Variable& forward(Tape* tape, Variable& x, Variable& w, Variable* b, bool fuse_relu, bool bf16 = false,
+                    int64_t in_features = 0);
   void backward(Tape& tape) override;
   Variable out;
 
@@ -31,6 +34,7 @@ class LinearOp final : public Node {
   Variable* b_ = nullptr;
   bool relu_ = false;
   bool bf16_ = false;
+  int64_t k_ = 0, n_ = 0;
   Tensor x16_, w16_, g16_;  // bfloat16 operands (bf16 only)
   std::unique_ptr<kernels::Matmul> forward_, backward_data_, backward_weights_;
 };
