@@ -41,4 +41,39 @@ autograd::Variable& Embedding::forward(CallFrame& frame, autograd::Tape* tape, a
   return ops.op.forward(tape, x, *table_, options_.mask_zero);
 }
 
+PositionEmbedding::PositionEmbedding(PositionEmbeddingOptions o)
+    : Layer("position_embedding", o.name, o.input_shape), options_(std::move(o)) {
+  if (options_.sequence_length <= 0) {
+    throw ValueError(who() + ": sequence_length must be a positive integer, received " +
+                     std::to_string(options_.sequence_length) + ".");
+  }
+  initializers::check_name(options_.initializer);
+}
+
+Shape PositionEmbedding::output_shape(const Shape& in) const {
+  if (in.rank() < 2) {
+    throw ShapeError(who() + ": expected input (batch, steps, features), received " + in.with_batch(-1).str() + ".");
+  }
+  if (in[0] > options_.sequence_length) {
+    throw ShapeError(who() + ": the input has " + std::to_string(in[0]) + " steps, more than sequence_length " +
+                     std::to_string(options_.sequence_length) + ".");
+  }
+  return in;
+}
+
+void PositionEmbedding::build_weights(const Shape& in) {
+  // The table covers sequence_length steps of the per-step shape (usually one axis of width).
+  std::vector<int64_t> dims{options_.sequence_length};
+  for (int a = 1; a < in.rank(); ++a) dims.push_back(in[a]);
+  if (dims.size() != 2) {
+    throw NotImplementedError(who() + ": inputs with more than one feature axis per step (" + in.with_batch(-1).str() +
+                              ") are not supported.");
+  }
+  table_ = &add_weight("embeddings", Shape(dims), options_.initializer);
+}
+
+autograd::Variable& PositionEmbedding::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  return frame.get<Ops>().op.forward(tape, x, *table_);
+}
+
 }  // namespace soma::layers

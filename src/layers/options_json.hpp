@@ -232,6 +232,8 @@ inline void from_json(const Config& j, MultiHeadAttentionOptions& o) {
   o.name = j.value("name", d.name);
   o.dtype = j.value("dtype", d.dtype);
 }
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PositionEmbeddingOptions, sequence_length, initializer, input_shape,
+                                                name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LeakyReLUOptions, negative_slope, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PReLUOptions, alpha_initializer, alpha_regularizer,
                                                 alpha_constraint, shared_axes, input_shape, name)

@@ -123,6 +123,9 @@ Config MultiHeadAttention::get_config() const {
   c["dtype"] = mixed_precision::name(policy_);
   return c;
 }
+Config PositionEmbedding::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
 Config RandomFlip::get_config() const {
   return soma::detail::options_config(options_, name());
 }
@@ -215,6 +218,7 @@ Registry& registry() {
     f["GaussianNoise"] = plain<GaussianNoise, GaussianNoiseOptions>("GaussianNoise");
     f["GaussianDropout"] = plain<GaussianDropout, GaussianDropoutOptions>("GaussianDropout");
     f["RandomFlip"] = plain<RandomFlip, RandomFlipOptions>("RandomFlip");
+    f["PositionEmbedding"] = plain<PositionEmbedding, PositionEmbeddingOptions>("PositionEmbedding");
     f["MultiHeadAttention"] = plain<MultiHeadAttention, MultiHeadAttentionOptions>("MultiHeadAttention");
     f["ReLU"] = plain<ReLU, ReLUOptions>("ReLU");
     f["LeakyReLU"] = plain<LeakyReLU, LeakyReLUOptions>("LeakyReLU");

@@ -223,6 +223,12 @@ std::vector<Case> cases() {
              RandomFlipOptions{.mode = "vertical", .seed = 7, .data_format = "channels_first"});
        },
        Shape{2, 4, 5}},
+      {"PositionEmbedding",
+       [] {
+         return std::make_unique<PositionEmbedding>(
+             PositionEmbeddingOptions{.sequence_length = 9, .initializer = "he_uniform"});
+       },
+       Shape{7, 3}},
       {"MultiHeadAttention",
        [] {
          return std::make_unique<MultiHeadAttention>(MultiHeadAttentionOptions{
@@ -292,7 +298,8 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
                            "GaussianDropout",
                            "RandomFlip",
                            "LayerNormalization",
-                           "MultiHeadAttention"}) {
+                           "MultiHeadAttention",
+                           "PositionEmbedding"}) {
     EXPECT_TRUE(covered.count(name)) << name;
   }
 }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "soma/autograd/ops/embedding_op.hpp"
+#include "soma/autograd/ops/position_embedding_op.hpp"
 #include "soma/layers/layer.hpp"
 
 namespace soma::layers {
@@ -40,6 +41,39 @@ class Embedding final : public Layer {
   autograd::Variable* table_ = nullptr;
   struct Ops {
     autograd::EmbeddingOp op;
+  };
+};
+
+struct PositionEmbeddingOptions {
+  int64_t sequence_length = 0;  // the longest input: the table has this many rows
+  initializers::Initializer initializer = "glorot_uniform";
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+// keras_hub.layers.PositionEmbedding: a learned vector per position. Called on (batch, steps, width) with
+// steps <= sequence_length, it returns the first `steps` rows of its (sequence_length, width) table for
+// every sample, to be added to the token embeddings (Keras' "text classification with Transformer"
+// recipe: x = tokens + PositionEmbedding(...)(tokens)). The input's mask passes through.
+class PositionEmbedding final : public Layer {
+ public:
+  SOMA_LAYER(PositionEmbedding)
+  explicit PositionEmbedding(PositionEmbeddingOptions options);
+  std::string type() const override { return "PositionEmbedding"; }
+  Config get_config() const override;
+  Shape output_shape(const Shape& input_shape) const override;
+  const PositionEmbeddingOptions& options() const { return options_; }
+
+ protected:
+  void build_weights(const Shape& input_shape) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
+
+ private:
+  PositionEmbeddingOptions options_;
+  autograd::Variable* table_ = nullptr;
+  struct Ops {
+    autograd::PositionEmbeddingOp op;
   };
 };
 
