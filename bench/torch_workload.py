@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 
 name, threads = sys.argv[1], int(sys.argv[2])
-data_dir = (sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else "/usr/share/datasets/fashion-mnist").rstrip("/")
+data_dir = (sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] and name != "transformer" else "/usr/share/datasets/fashion-mnist").rstrip("/")
 warmup_steps = int(sys.argv[4]) if len(sys.argv) > 4 else 50
 torch.set_num_threads(threads)
 torch.manual_seed(0)
@@ -40,10 +40,82 @@ def bands(images, labels):
     return torch.from_numpy(x), torch.from_numpy((labels >= 5).astype(np.float32)).unsqueeze(1)
 
 
-tr_img, tr_lab = idx("train-images-idx3-ubyte"), idx("train-labels-idx1-ubyte").astype(np.int64)
-te_img, te_lab = idx("t10k-images-idx3-ubyte"), idx("t10k-labels-idx1-ubyte").astype(np.int64)
+def imdb(path, maxlen=200, max_tokens=20000):
+    """The IMDB reviews as examples/imdb_data.hpp prepares them: even reviews train, odd ones test;
+    "<br />" and ASCII punctuation removed, ASCII lower case, split on whitespace; a vocabulary of padding,
+    "[UNK]" and the most frequent training words (ties: first seen first); cut or padded at the front."""
+    import json
+    import string
+    with open(path, "rb") as f:
+        reviews = json.load(f)
+    drop = bytes(string.punctuation, "ascii")
 
-if name == "binary":
+    def tokens(text):
+        return text.encode("utf-8").replace(b"<br />", b" ").translate(None, drop).lower().split()
+
+    texts = [tokens(r["t"]) for r in reviews]
+    labels = np.array([r["s"] for r in reviews], np.int64)
+    counts, first = {}, {}
+    for i in range(0, len(texts), 2):
+        for t in texts[i]:
+            counts[t] = counts.get(t, 0) + 1
+            first.setdefault(t, len(first))
+    vocab = sorted(counts, key=lambda t: (-counts[t], first[t]))[:max_tokens - 2]
+    index = {t: i + 2 for i, t in enumerate(vocab)}
+
+    def pad(seqs):
+        out = np.zeros((len(seqs), maxlen), np.int64)
+        for i, s in enumerate(seqs):
+            ids = [index.get(t, 1) for t in s][-maxlen:]
+            if ids:
+                out[i, maxlen - len(ids):] = ids
+        return torch.from_numpy(out)
+
+    return (pad(texts[0::2]), torch.from_numpy(labels[0::2]), pad(texts[1::2]), torch.from_numpy(labels[1::2]),
+            len(vocab) + 2)
+
+
+class Transformer(nn.Module):
+    """Keras' Transformer recipe (examples/transformer_model.hpp): key_dim 32 per head, so not
+    nn.MultiheadAttention (whose heads split embed_dim); the attention as batched matmuls."""
+
+    def __init__(self, vocab, maxlen=200, embed=32, heads=2, ff=32):
+        super().__init__()
+        self.heads, self.dk = heads, embed
+        self.tok, self.pos = nn.Embedding(vocab, embed), nn.Embedding(maxlen, embed)
+        self.q, self.k, self.v = (nn.Linear(embed, heads * embed) for _ in range(3))
+        self.o = nn.Linear(heads * embed, embed)
+        self.ln1, self.ln2 = nn.LayerNorm(embed, eps=1e-6), nn.LayerNorm(embed, eps=1e-6)
+        self.ffn = nn.Sequential(nn.Linear(embed, ff), nn.ReLU(), nn.Linear(ff, embed))
+        self.drop = nn.Dropout(0.1)
+        self.head = nn.Sequential(nn.Dropout(0.1), nn.Linear(embed, 20), nn.ReLU(), nn.Dropout(0.1), nn.Linear(20, 2))
+
+    def forward(self, ids):
+        b, t = ids.shape
+        x = self.tok(ids) + self.pos.weight[:t]
+        split = lambda y: y.view(b, t, self.heads, self.dk).transpose(1, 2)  # (b, heads, t, dk)
+        q, k, v = split(self.q(x)), split(self.k(x)), split(self.v(x))
+        p = torch.softmax(q @ k.transpose(-1, -2) / self.dk ** 0.5, dim=-1)
+        a = self.o((p @ v).transpose(1, 2).reshape(b, t, -1))
+        out1 = self.ln1(x + self.drop(a))
+        h = self.ln2(out1 + self.drop(self.ffn(out1)))
+        return self.head(h.mean(1))
+
+
+if name == "transformer":
+    path = os.path.join(sys.argv[3], "reviews.json") if len(sys.argv) > 3 and sys.argv[3] else os.path.join(
+        os.environ.get("SOMA_DATA_HOME", os.path.expanduser("~/.soma/datasets")), "imdb", "reviews.json")
+    xtr, ytr, xte, yte, vocab = imdb(path)
+    net = Transformer(vocab)
+    opt = torch.optim.Adam(net.parameters(), lr=0.001, eps=1e-7)
+    lossf, bs = nn.CrossEntropyLoss(), 32
+else:
+    tr_img, tr_lab = idx("train-images-idx3-ubyte"), idx("train-labels-idx1-ubyte").astype(np.int64)
+    te_img, te_lab = idx("t10k-images-idx3-ubyte"), idx("t10k-labels-idx1-ubyte").astype(np.int64)
+
+if name == "transformer":
+    pass
+elif name == "binary":
     xtr, ytr = bands(tr_img, tr_lab)
     xte, yte = bands(te_img, te_lab)
     net = nn.Sequential(nn.Linear(8, 10), nn.ReLU(), nn.Linear(10, 8), nn.ReLU(), nn.Linear(8, 1))

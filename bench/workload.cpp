@@ -6,7 +6,11 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <soma/soma.hpp>
+
+#include "../examples/imdb_data.hpp"
+#include "../examples/transformer_model.hpp"
 
 namespace {
 namespace L = soma::layers;
@@ -16,7 +20,7 @@ double now_s() {
 }
 
 struct Workload {
-  soma::Sequential model;
+  std::unique_ptr<soma::Model> model;
   soma::Tensor x_train, y_train, x_test, y_test;
   int64_t batch_size;
 };
@@ -42,16 +46,30 @@ std::pair<soma::Tensor, soma::Tensor> bands(const soma::datasets::Split& s) {
 }
 
 Workload make(const std::string& name, const std::string& dir) {
-  auto [train, test] = soma::datasets::fashion_mnist::load(dir);
   Workload w;
+  if (name == "transformer") {
+    // IMDB reviews tokenised as the example does (bench/torch_workload.py repeats it in Python).
+    example::Args args;
+    args.data = dir;
+    const example::ImdbData d = example::load_imdb(args, 200, 20000);
+    w.x_train = d.x_train, w.x_test = d.x_test;
+    w.y_train = d.y_train.astype(soma::DType::float32), w.y_test = d.y_test.astype(soma::DType::float32);
+    w.model = std::make_unique<soma::Model>(example::transformer_classifier(200, d.vocabulary, 32));
+    w.model->compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
+    w.batch_size = 32;
+    return w;
+  }
+  auto [train, test] = soma::datasets::fashion_mnist::load(dir);
+  auto seq = std::make_unique<soma::Sequential>();
   if (name == "binary") {
     std::tie(w.x_train, w.y_train) = bands(train);
     std::tie(w.x_test, w.y_test) = bands(test);
-    w.model.add(L::Dense({.units = 10, .activation = "relu", .input_dim = 8}));
-    w.model.add(L::Dense({.units = 8, .activation = "relu"}));
-    w.model.add(L::Dense({.units = 1, .activation = "sigmoid"}));
-    w.model.compile({.optimizer = "adam", .loss = "binary_crossentropy", .metrics = {"accuracy"}});
+    seq->add(L::Dense({.units = 10, .activation = "relu", .input_dim = 8}));
+    seq->add(L::Dense({.units = 8, .activation = "relu"}));
+    seq->add(L::Dense({.units = 1, .activation = "sigmoid"}));
+    seq->compile({.optimizer = "adam", .loss = "binary_crossentropy", .metrics = {"accuracy"}});
     w.batch_size = 32;
+    w.model = std::move(seq);
     return w;
   }
   const soma::Shape sample = name == "cnn"    ? soma::Shape{28, 28, 1}
@@ -62,39 +80,40 @@ Workload make(const std::string& name, const std::string& dir) {
   w.y_train = soma::utils::to_categorical(train.labels, 10);
   w.y_test = soma::utils::to_categorical(test.labels, 10);
   if (name == "mlp") {
-    w.model.add(L::Dense({.units = 512, .activation = "relu", .input_shape = {784}}));
-    w.model.add(L::Dense({.units = 512, .activation = "relu"}));
-    w.model.add(L::Dense({.units = 10, .activation = "softmax"}));
-    w.model.compile({.optimizer = "rmsprop", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
+    seq->add(L::Dense({.units = 512, .activation = "relu", .input_shape = {784}}));
+    seq->add(L::Dense({.units = 512, .activation = "relu"}));
+    seq->add(L::Dense({.units = 10, .activation = "softmax"}));
+    seq->compile({.optimizer = "rmsprop", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
     w.batch_size = 128;
   } else if (name == "small") {
-    w.model.add(L::Dense({.units = 32, .activation = "relu", .input_shape = {784}}));
-    w.model.add(L::Dense({.units = 10, .activation = "softmax"}));
-    w.model.compile(
+    seq->add(L::Dense({.units = 32, .activation = "relu", .input_shape = {784}}));
+    seq->add(L::Dense({.units = 10, .activation = "softmax"}));
+    seq->compile(
         {.optimizer = soma::optimizers::SGD({.learning_rate = 0.01f, .momentum = 0.9f, .nesterov = true}),
          .loss = "categorical_crossentropy",
          .metrics = {"accuracy"}});
     w.batch_size = 32;
   } else if (name == "cnn") {
-    w.model.add(
+    seq->add(
         L::Conv2D({.filters = 32, .kernel_size = {3}, .activation = "relu", .input_shape = {28, 28, 1}}));
-    w.model.add(L::MaxPooling2D());
-    w.model.add(L::Conv2D({.filters = 64, .kernel_size = {3}, .activation = "relu"}));
-    w.model.add(L::MaxPooling2D());
-    w.model.add(L::Conv2D({.filters = 64, .kernel_size = {3}, .activation = "relu"}));
-    w.model.add(L::Flatten());
-    w.model.add(L::Dense({.units = 64, .activation = "relu"}));
-    w.model.add(L::Dense({.units = 10, .activation = "softmax"}));
-    w.model.compile({.optimizer = "rmsprop", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
+    seq->add(L::MaxPooling2D());
+    seq->add(L::Conv2D({.filters = 64, .kernel_size = {3}, .activation = "relu"}));
+    seq->add(L::MaxPooling2D());
+    seq->add(L::Conv2D({.filters = 64, .kernel_size = {3}, .activation = "relu"}));
+    seq->add(L::Flatten());
+    seq->add(L::Dense({.units = 64, .activation = "relu"}));
+    seq->add(L::Dense({.units = 10, .activation = "softmax"}));
+    seq->compile({.optimizer = "rmsprop", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
     w.batch_size = 64;
   } else if (name == "lstm") {
-    w.model.add(L::LSTM({.units = 128, .input_shape = {28, 28}}));
-    w.model.add(L::Dense({.units = 10, .activation = "softmax"}));
-    w.model.compile({.optimizer = "adam", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
+    seq->add(L::LSTM({.units = 128, .input_shape = {28, 28}}));
+    seq->add(L::Dense({.units = 10, .activation = "softmax"}));
+    seq->compile({.optimizer = "adam", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
     w.batch_size = 128;
   } else {
-    throw soma::ValueError("unknown workload \"" + name + "\"; known: mlp, small, binary, cnn, lstm.");
+    throw soma::ValueError("unknown workload \"" + name + "\"; known: mlp, small, binary, cnn, lstm, transformer.");
   }
+  w.model = std::move(seq);
   return w;
 }
 }  // namespace
@@ -103,8 +122,8 @@ int main(int argc, char** argv) try {
   std::string name = "mlp", data;
   int warmup_steps = 50, epochs = 1;
   CLI::App app{"Time one soma seed workload (training epoch, inference, peak memory)"};
-  app.add_option("--workload", name, "mlp, small, binary, cnn or lstm");
-  app.add_option("--data", data, "Fashion-MNIST directory (default: the Debian package's)");
+  app.add_option("--workload", name, "mlp, small, binary, cnn, lstm or transformer");
+  app.add_option("--data", data, "Fashion-MNIST directory, or for transformer the one with IMDB's reviews.json");
   app.add_option("--warmup-steps", warmup_steps, "Untimed training steps first");
   app.add_option("--epochs", epochs, "Timed training epochs (samples/s is their average)");
   bool bf16 = false;
@@ -115,20 +134,20 @@ int main(int argc, char** argv) try {
 
   Workload w = make(name, data);
   const int64_t n = w.x_train.dim(0);
-  w.model.fit(w.x_train.rows(0, std::min(n, w.batch_size * warmup_steps)),
+  w.model->fit(w.x_train.rows(0, std::min(n, w.batch_size * warmup_steps)),
               w.y_train.rows(0, std::min(n, w.batch_size * warmup_steps)),
               {.batch_size = w.batch_size, .epochs = 1, .verbose = 0});
 
   double t0 = now_s();
-  w.model.fit(w.x_train, w.y_train, {.batch_size = w.batch_size, .epochs = epochs, .verbose = 0});
+  w.model->fit(w.x_train, w.y_train, {.batch_size = w.batch_size, .epochs = epochs, .verbose = 0});
   const double train_s = now_s() - t0;
 
-  w.model.predict(w.x_test.rows(0, 1000), {.batch_size = 1000});  // warm-up at the timed shape
+  w.model->predict(w.x_test.rows(0, 1000), {.batch_size = 1000});  // warm-up at the timed shape
   t0 = now_s();
-  const soma::Tensor p = w.model.predict(w.x_test, {.batch_size = 1000});
+  const soma::Tensor p = w.model->predict(w.x_test, {.batch_size = 1000});
   const double infer_s = now_s() - t0;
   const double accuracy =
-      w.model.evaluate(w.x_test, w.y_test, {.batch_size = 1000, .verbose = 0}).at("accuracy");
+      w.model->evaluate(w.x_test, w.y_test, {.batch_size = 1000, .verbose = 0}).at("accuracy");
 
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
