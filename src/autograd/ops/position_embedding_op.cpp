@@ -12,11 +12,11 @@ namespace soma::autograd {
 Variable& PositionEmbeddingOp::forward(Tape* tape, Variable& x, Variable& table) {
   const Shape& s = x.value.shape();
   width_ = table.value.dim(1);
-  batch_ = s[0], steps_ = s[1];
-  if (s.rank() < 3 || s[-1] != width_ || steps_ > table.value.dim(0)) {
+  if (s.rank() != 3 || s[-1] != width_ || s[1] > table.value.dim(0)) {
     throw ShapeError("PositionEmbeddingOp: expected input (batch, steps <= " + std::to_string(table.value.dim(0)) +
                      ", ..., " + std::to_string(width_) + "), received " + s.str() + ".");
   }
+  batch_ = s[0], steps_ = s[1];
   table_ = &table;
   out.value.resize(s);
   out.mask = x.mask;
