@@ -38,6 +38,7 @@
 #include "soma/layers/normalization.hpp"
 #include "soma/layers/pooling.hpp"
 #include "soma/layers/recurrent.hpp"
+#include "soma/layers/reshaping.hpp"
 #include "soma/layers/serialization.hpp"
 #include "soma/layers/wrappers.hpp"
 #include "soma/losses/loss.hpp"

@@ -23,6 +23,7 @@
 #include "soma/layers/normalization.hpp"
 #include "soma/layers/pooling.hpp"
 #include "soma/layers/recurrent.hpp"
+#include "soma/layers/reshaping.hpp"
 #include "soma/layers/wrappers.hpp"
 #include "soma/regularizers.hpp"
 
@@ -105,6 +106,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DotOptions, axes, normalize, nam
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ActivationOptions, activation, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FlattenOptions, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReshapeOptions, target_shape, input_shape, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IdentityOptions, input_shape, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PermuteOptions, dims, input_shape, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RepeatVectorOptions, n, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DropoutOptions, rate, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Conv2DOptions, filters, kernel_size, strides, padding,
                                                 data_format, dilation_rate, activation, use_bias,
@@ -239,5 +243,67 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PReLUOptions, alpha_initializer,
                                                 alpha_constraint, shared_axes, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ELUOptions, alpha, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SoftmaxOptions, axis, input_shape, name)
+
+// Padding and cropping amounts as Keras writes and reads them: an int (every side), for 1-D a pair
+// (before, after), for 2-D/3-D one int per axis (both sides) or one pair per axis. Written back as Keras'
+// get_config does: (before, after) for 1-D, ((before, after), ...) otherwise.
+inline Config pads_json(const Pads& p) {
+  if (p.size() == 1) return Config(p[0]);
+  return Config(p);
+}
+inline Pads pads_from_json(const Config& j, size_t rank, const char* key, const char* layer) {
+  auto bad = [&] {
+    return ValueError(fmt::format("{} config: {} must be an int, {}, received {}.", layer, key,
+                                  rank == 1 ? "or a pair (before, after)"
+                                            : "a list of one int per spatial axis, or one (before, after) pair per axis",
+                                  j.dump()));
+  };
+  auto amount = [&](const Config& v) {
+    if (!v.is_number_integer()) throw bad();
+    return v.get<int64_t>();
+  };
+  if (j.is_number_integer()) return Pads(rank, {amount(j), amount(j)});
+  if (!j.is_array()) throw bad();
+  if (rank == 1) {
+    if (j.size() != 2) throw bad();
+    return Pads{{amount(j[0]), amount(j[1])}};
+  }
+  if (j.size() != rank) throw bad();
+  Pads p;
+  for (const Config& a : j) {
+    if (a.is_number_integer()) {
+      p.push_back({amount(a), amount(a)});
+    } else if (a.is_array() && a.size() == 2) {
+      p.push_back({amount(a[0]), amount(a[1])});
+    } else {
+      throw bad();
+    }
+  }
+  return p;
+}
+#define SOMA_PADDING_JSON(Options, key, rank, format_to, format_from)                                     \
+  inline void to_json(Config& j, const Options& o) {                                          \
+    j = Config{{#key, pads_json(o.key)}, {"input_shape", o.input_shape}, {"name", o.name}};   \
+    format_to;                                                                                \
+  }                                                                                           \
+  inline void from_json(const Config& j, Options& o) {                                        \
+    const Options d;                                                                          \
+    o.key = j.contains(#key) ? pads_from_json(j.at(#key), rank, #key, #Options) : d.key;      \
+    format_from;                                                                              \
+    o.input_shape = j.value("input_shape", d.input_shape);                                    \
+    o.name = j.value("name", d.name);                                                         \
+  }
+SOMA_PADDING_JSON(ZeroPadding1DOptions, padding, 1, j["data_format"] = o.data_format,
+                  o.data_format = j.value("data_format", d.data_format))
+SOMA_PADDING_JSON(ZeroPadding2DOptions, padding, 2, j["data_format"] = o.data_format,
+                  o.data_format = j.value("data_format", d.data_format))
+SOMA_PADDING_JSON(ZeroPadding3DOptions, padding, 3, j["data_format"] = o.data_format,
+                  o.data_format = j.value("data_format", d.data_format))
+SOMA_PADDING_JSON(Cropping1DOptions, cropping, 1, (void)0, (void)d)
+SOMA_PADDING_JSON(Cropping2DOptions, cropping, 2, j["data_format"] = o.data_format,
+                  o.data_format = j.value("data_format", d.data_format))
+SOMA_PADDING_JSON(Cropping3DOptions, cropping, 3, j["data_format"] = o.data_format,
+                  o.data_format = j.value("data_format", d.data_format))
+#undef SOMA_PADDING_JSON
 
 }  // namespace soma::layers

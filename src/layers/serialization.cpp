@@ -42,6 +42,24 @@ Config Flatten::get_config() const {
 Config Reshape::get_config() const {
   return soma::detail::options_config(options_, name());
 }
+Config Identity::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config Permute::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config RepeatVector::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+#define SOMA_PADDING_CONFIG(Class) \
+  Config Class::get_config() const { return soma::detail::options_config(options_, name()); }
+SOMA_PADDING_CONFIG(ZeroPadding1D)
+SOMA_PADDING_CONFIG(ZeroPadding2D)
+SOMA_PADDING_CONFIG(ZeroPadding3D)
+SOMA_PADDING_CONFIG(Cropping1D)
+SOMA_PADDING_CONFIG(Cropping2D)
+SOMA_PADDING_CONFIG(Cropping3D)
+#undef SOMA_PADDING_CONFIG
 Config Dropout::get_config() const {
   return soma::detail::options_config(options_, name());
 }
@@ -168,6 +186,15 @@ Registry& registry() {
     f["Activation"] = plain<Activation, ActivationOptions>("Activation");
     f["Flatten"] = plain<Flatten, FlattenOptions>("Flatten");
     f["Reshape"] = plain<Reshape, ReshapeOptions>("Reshape");
+    f["Identity"] = plain<Identity, IdentityOptions>("Identity");
+    f["Permute"] = plain<Permute, PermuteOptions>("Permute");
+    f["RepeatVector"] = plain<RepeatVector, RepeatVectorOptions>("RepeatVector");
+    f["ZeroPadding1D"] = plain<ZeroPadding1D, ZeroPadding1DOptions>("ZeroPadding1D");
+    f["ZeroPadding2D"] = plain<ZeroPadding2D, ZeroPadding2DOptions>("ZeroPadding2D");
+    f["ZeroPadding3D"] = plain<ZeroPadding3D, ZeroPadding3DOptions>("ZeroPadding3D");
+    f["Cropping1D"] = plain<Cropping1D, Cropping1DOptions>("Cropping1D");
+    f["Cropping2D"] = plain<Cropping2D, Cropping2DOptions>("Cropping2D");
+    f["Cropping3D"] = plain<Cropping3D, Cropping3DOptions>("Cropping3D");
     f["Dropout"] = plain<Dropout, DropoutOptions>("Dropout");
     f["Conv2D"] = plain<Conv2D, Conv2DOptions>("Conv2D");
     f["Conv1D"] = plain<Conv1D, Conv1DOptions>("Conv1D");

@@ -18,6 +18,7 @@
 #include "soma/layers/normalization.hpp"
 #include "soma/layers/pooling.hpp"
 #include "soma/layers/recurrent.hpp"
+#include "soma/layers/reshaping.hpp"
 #include "soma/layers/serialization.hpp"
 #include "soma/layers/wrappers.hpp"
 #include "support/error_matchers.hpp"
@@ -88,6 +89,28 @@ std::vector<Case> cases() {
        },
        Shape{6}},
       {"Dropout", [] { return std::make_unique<Dropout>(0.25f); }, Shape{4}},
+      {"Identity", [] { return std::make_unique<Identity>(IdentityOptions{.name = "same"}); }, Shape{4}},
+      {"Permute", [] { return std::make_unique<Permute>(std::vector<int>{3, 1, 2}); }, Shape{2, 3, 4}},
+      {"RepeatVector", [] { return std::make_unique<RepeatVector>(5); }, Shape{4}},
+      {"ZeroPadding1D",
+       [] { return std::make_unique<ZeroPadding1D>(ZeroPadding1DOptions{.padding = {{2, 0}}}); }, Shape{3, 2}},
+      {"ZeroPadding2D",
+       [] {
+         return std::make_unique<ZeroPadding2D>(
+             ZeroPadding2DOptions{.padding = {{1, 2}, {0, 3}}, .data_format = "channels_first"});
+       },
+       Shape{2, 3, 4}},
+      {"ZeroPadding3D", [] { return std::make_unique<ZeroPadding3D>(); }, Shape{2, 3, 4, 1}},
+      {"Cropping1D", [] { return std::make_unique<Cropping1D>(Cropping1DOptions{.cropping = {{0, 2}}}); },
+       Shape{5, 2}},
+      {"Cropping2D",
+       [] { return std::make_unique<Cropping2D>(Cropping2DOptions{.cropping = {{1, 0}, {2, 1}}}); }, Shape{4, 5, 2}},
+      {"Cropping3D",
+       [] {
+         return std::make_unique<Cropping3D>(
+             Cropping3DOptions{.cropping = {{0, 1}, {1, 1}, {1, 0}}, .data_format = "channels_first"});
+       },
+       Shape{2, 3, 4, 5}},
       {"Conv2D",
        [=] {
          return std::make_unique<Conv2D>(
@@ -274,6 +297,15 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
                            "Flatten",
                            "Reshape",
                            "Dropout",
+                           "Identity",
+                           "Permute",
+                           "RepeatVector",
+                           "ZeroPadding1D",
+                           "ZeroPadding2D",
+                           "ZeroPadding3D",
+                           "Cropping1D",
+                           "Cropping2D",
+                           "Cropping3D",
                            "Conv2D",
                            "Conv1D",
                            "MaxPooling2D",

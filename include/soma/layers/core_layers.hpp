@@ -1,5 +1,5 @@
 #pragma once
-// The small Keras core layers: Activation, Flatten, Reshape, Dropout, ActivityRegularization.
+// The small Keras core layers: Activation, Flatten, Reshape, Dropout, ActivityRegularization, Identity.
 #include <string>
 #include <vector>
 
@@ -143,6 +143,27 @@ class ActivityRegularization final : public Layer {
 
  private:
   ActivityRegularizationOptions options_;
+};
+
+struct IdentityOptions {
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+// keras.layers.Identity: returns its input (and its mask) unchanged.
+class Identity final : public Layer {
+ public:
+  SOMA_LAYER(Identity)
+  explicit Identity(IdentityOptions options = {}) : Layer("identity", options.name, options.input_shape), options_(options) {}
+  std::string type() const override { return "Identity"; }
+  Shape output_shape(const Shape& input_shape) const override { return input_shape; }
+  Config get_config() const override;
+
+ protected:
+  autograd::Variable& forward(CallFrame&, autograd::Tape*, autograd::Variable& x, bool) override { return x; }
+
+ private:
+  IdentityOptions options_;
 };
 
 }  // namespace soma::layers
