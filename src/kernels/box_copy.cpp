@@ -60,7 +60,7 @@ void box_copy(const Box& box, const float* src, float* dst, bool accumulate) {
   if (total < kSerialElements || rows == 1) return copy_rows(box, src, dst, accumulate, 0, rows);
 #pragma omp parallel
   {
-    const Range r = split_range(rows, omp_get_num_threads(), omp_get_thread_num(), 1);
+    const Range r = split_range(rows, omp_get_num_threads(), omp_get_thread_num(), box.row_group);
     copy_rows(box, src, dst, accumulate, r.begin, r.end);
   }
 }

@@ -305,5 +305,30 @@ SOMA_PADDING_JSON(Cropping2DOptions, cropping, 2, j["data_format"] = o.data_form
 SOMA_PADDING_JSON(Cropping3DOptions, cropping, 3, j["data_format"] = o.data_format,
                   o.data_format = j.value("data_format", d.data_format))
 #undef SOMA_PADDING_JSON
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UpSampling1DOptions, size, input_shape, name)
+// size as Keras writes it (a list) or as a user may (one int).
+inline void to_json(Config& j, const UpSampling2DOptions& o) {
+  j = Config{{"size", o.size.size() == 1 ? std::vector<int64_t>(2, o.size[0]) : o.size}, {"data_format", o.data_format},
+             {"interpolation", o.interpolation}, {"input_shape", o.input_shape}, {"name", o.name}};
+}
+inline void from_json(const Config& j, UpSampling2DOptions& o) {
+  const UpSampling2DOptions d;
+  o.size = j.contains("size") ? int_list(j, "size") : d.size;
+  o.data_format = j.value("data_format", d.data_format);
+  o.interpolation = j.value("interpolation", d.interpolation);
+  o.input_shape = j.value("input_shape", d.input_shape);
+  o.name = j.value("name", d.name);
+}
+inline void to_json(Config& j, const UpSampling3DOptions& o) {
+  j = Config{{"size", o.size.size() == 1 ? std::vector<int64_t>(3, o.size[0]) : o.size}, {"data_format", o.data_format},
+             {"input_shape", o.input_shape}, {"name", o.name}};
+}
+inline void from_json(const Config& j, UpSampling3DOptions& o) {
+  const UpSampling3DOptions d;
+  o.size = j.contains("size") ? int_list(j, "size") : d.size;
+  o.data_format = j.value("data_format", d.data_format);
+  o.input_shape = j.value("input_shape", d.input_shape);
+  o.name = j.value("name", d.name);
+}
 
 }  // namespace soma::layers

@@ -141,4 +141,60 @@ Cropping3D::Cropping3D(Cropping3DOptions o)
   check_arguments();
 }
 
+SpatialUpsampling::SpatialUpsampling(const std::string& default_name, const std::string& name,
+                                     const std::vector<int64_t>& input_shape, std::vector<int64_t> size,
+                                     int spatial_rank, const std::string& data_format)
+    : Layer(default_name, name, input_shape),
+      size_(std::move(size)),
+      spatial_rank_(spatial_rank),
+      data_format_(data_format) {}
+
+void SpatialUpsampling::check_arguments() {
+  channels_first_ = detail::channels_first(data_format_, who());
+  if (size_.size() == 1) size_.assign(static_cast<size_t>(spatial_rank_), size_[0]);
+  bool valid = static_cast<int>(size_.size()) == spatial_rank_;
+  for (int64_t f : size_) valid = valid && f >= 1;
+  if (!valid) {
+    throw ValueError(fmt::format("{}: size must be one positive integer or {} of them, received ({}).", who(),
+                                 spatial_rank_, fmt::join(size_, ", ")));
+  }
+}
+
+Shape SpatialUpsampling::output_shape(const Shape& in) const {
+  if (in.rank() != spatial_rank_ + 1) {
+    throw ShapeError(fmt::format("{}: expected input of rank {} (batch, {} spatial axes, channels), received {}.",
+                                 who(), spatial_rank_ + 2, spatial_rank_, in.with_batch(-1).str()));
+  }
+  std::vector<int64_t> out(in.dims().begin(), in.dims().end());
+  const int first = channels_first_ ? 1 : 0;
+  for (int a = 0; a < spatial_rank_; ++a) out[static_cast<size_t>(first + a)] *= size_[static_cast<size_t>(a)];
+  return Shape(out);
+}
+
+autograd::Variable& SpatialUpsampling::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  const Shape& s = x.value.shape();
+  output_shape(Shape(std::vector<int64_t>(s.dims().begin() + 1, s.dims().end())));
+  std::vector<int64_t> factors(static_cast<size_t>(s.rank()), 1);
+  const int first = channels_first_ ? 2 : 1;
+  for (int a = 0; a < spatial_rank_; ++a) factors[static_cast<size_t>(first + a)] = size_[static_cast<size_t>(a)];
+  return frame.get<Ops>().op.forward(tape, x, factors);
+}
+
+UpSampling1D::UpSampling1D(UpSampling1DOptions o)
+    : SpatialUpsampling("up_sampling1d", o.name, o.input_shape, {o.size}, 1, "channels_last"), options_(o) {
+  check_arguments();
+}
+UpSampling2D::UpSampling2D(UpSampling2DOptions o)
+    : SpatialUpsampling("up_sampling2d", o.name, o.input_shape, o.size, 2, o.data_format), options_(o) {
+  check_arguments();
+  if (o.interpolation != "nearest") {
+    throw NotImplementedError(fmt::format("{}: interpolation \"{}\" is not implemented yet; soma has \"nearest\".",
+                                          who(), o.interpolation));
+  }
+}
+UpSampling3D::UpSampling3D(UpSampling3DOptions o)
+    : SpatialUpsampling("up_sampling3d", o.name, o.input_shape, o.size, 3, o.data_format), options_(o) {
+  check_arguments();
+}
+
 }  // namespace soma::layers

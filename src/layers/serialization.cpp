@@ -51,6 +51,7 @@ Config Permute::get_config() const {
 Config RepeatVector::get_config() const {
   return soma::detail::options_config(options_, name());
 }
+// The padding, cropping and upsampling layers: their options only.
 #define SOMA_PADDING_CONFIG(Class) \
   Config Class::get_config() const { return soma::detail::options_config(options_, name()); }
 SOMA_PADDING_CONFIG(ZeroPadding1D)
@@ -59,6 +60,9 @@ SOMA_PADDING_CONFIG(ZeroPadding3D)
 SOMA_PADDING_CONFIG(Cropping1D)
 SOMA_PADDING_CONFIG(Cropping2D)
 SOMA_PADDING_CONFIG(Cropping3D)
+SOMA_PADDING_CONFIG(UpSampling1D)
+SOMA_PADDING_CONFIG(UpSampling2D)
+SOMA_PADDING_CONFIG(UpSampling3D)
 #undef SOMA_PADDING_CONFIG
 Config Dropout::get_config() const {
   return soma::detail::options_config(options_, name());
@@ -195,6 +199,9 @@ Registry& registry() {
     f["Cropping1D"] = plain<Cropping1D, Cropping1DOptions>("Cropping1D");
     f["Cropping2D"] = plain<Cropping2D, Cropping2DOptions>("Cropping2D");
     f["Cropping3D"] = plain<Cropping3D, Cropping3DOptions>("Cropping3D");
+    f["UpSampling1D"] = plain<UpSampling1D, UpSampling1DOptions>("UpSampling1D");
+    f["UpSampling2D"] = plain<UpSampling2D, UpSampling2DOptions>("UpSampling2D");
+    f["UpSampling3D"] = plain<UpSampling3D, UpSampling3DOptions>("UpSampling3D");
     f["Dropout"] = plain<Dropout, DropoutOptions>("Dropout");
     f["Conv2D"] = plain<Conv2D, Conv2DOptions>("Conv2D");
     f["Conv1D"] = plain<Conv1D, Conv1DOptions>("Conv1D");

@@ -89,6 +89,13 @@ std::vector<Case> cases() {
        },
        Shape{6}},
       {"Dropout", [] { return std::make_unique<Dropout>(0.25f); }, Shape{4}},
+      {"UpSampling1D", [] { return std::make_unique<UpSampling1D>(UpSampling1DOptions{.size = 3}); }, Shape{3, 2}},
+      {"UpSampling2D",
+       [] {
+         return std::make_unique<UpSampling2D>(UpSampling2DOptions{.size = {2, 3}, .data_format = "channels_first"});
+       },
+       Shape{2, 3, 4}},
+      {"UpSampling3D", [] { return std::make_unique<UpSampling3D>(); }, Shape{2, 3, 4, 1}},
       {"Identity", [] { return std::make_unique<Identity>(IdentityOptions{.name = "same"}); }, Shape{4}},
       {"Permute", [] { return std::make_unique<Permute>(std::vector<int>{3, 1, 2}); }, Shape{2, 3, 4}},
       {"RepeatVector", [] { return std::make_unique<RepeatVector>(5); }, Shape{4}},
@@ -298,6 +305,9 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
                            "Reshape",
                            "Dropout",
                            "Identity",
+                           "UpSampling1D",
+                           "UpSampling2D",
+                           "UpSampling3D",
                            "Permute",
                            "RepeatVector",
                            "ZeroPadding1D",

@@ -1,5 +1,6 @@
-// Permute, RepeatVector, ZeroPadding1D/2D/3D, Cropping1D/2D/3D and Identity: values and input gradients
-// against PyTorch (tests/reference/reshaping.py: permute, F.pad, slicing, expand), the parallel copies
+// Permute, RepeatVector, ZeroPadding1D/2D/3D, Cropping1D/2D/3D, UpSampling1D/2D/3D and Identity: values
+// and input gradients against PyTorch (tests/reference/reshaping.py: permute, F.pad, slicing, expand,
+// repeat_interleave), the parallel copies
 // against index arithmetic on 1-3 threads above the parallel threshold, finite differences through the
 // layer harness, Keras' config forms of padding and cropping, and the errors.
 #include <gtest/gtest.h>
@@ -37,8 +38,13 @@ std::unique_ptr<L::Layer> layer_for(const testing::ReferenceCase& c) {
     return std::make_unique<L::Permute>(dims);
   }
   if (kind == "RepeatVector") return std::make_unique<L::RepeatVector>(std::stoll(c.options.at("n")));
-  const L::Pads p = pads_of(c.options.at("amounts"));
   const std::string format = c.options.at("channels_first") == "1" ? "channels_first" : "channels_last";
+  if (kind == "UpSampling1D") return std::make_unique<L::UpSampling1D>(L::UpSampling1DOptions{std::stoll(c.options.at("size"))});
+  if (kind == "UpSampling2D")
+    return std::make_unique<L::UpSampling2D>(L::UpSampling2DOptions{testing::ints(c.options.at("size")), format});
+  if (kind == "UpSampling3D")
+    return std::make_unique<L::UpSampling3D>(L::UpSampling3DOptions{testing::ints(c.options.at("size")), format});
+  const L::Pads p = pads_of(c.options.at("amounts"));
   if (kind == "ZeroPadding1D") return std::make_unique<L::ZeroPadding1D>(L::ZeroPadding1DOptions{p, format});
   if (kind == "ZeroPadding2D") return std::make_unique<L::ZeroPadding2D>(L::ZeroPadding2DOptions{p, format});
   if (kind == "ZeroPadding3D") return std::make_unique<L::ZeroPadding3D>(L::ZeroPadding3DOptions{p, format});
@@ -55,7 +61,7 @@ Shape sample_shape(const Shape& s) {
 
 TEST(ReshapingLayers, MatchPyTorch) {
   const auto cases = testing::load_reference_cases("reshaping.txt");
-  ASSERT_EQ(cases.size(), 14u);
+  ASSERT_EQ(cases.size(), 19u);
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     auto layer = layer_for(c);
@@ -128,6 +134,35 @@ TEST(ReshapingLayers, ParallelCopiesOverThreadCounts) {
       tape.backward(z, dz);
       testing::expect_close(x.grad, dz, "d crop(pad(x))", 0.0f);
     }
+    for (const char* format : {"channels_last", "channels_first"}) {  // UpSampling2D (3, 2) on (4, 33, 29, 37)
+      SCOPED_TRACE(format);
+      const bool cf = std::string(format) == "channels_first";
+      L::UpSampling2D up({.size = {3, 2}, .data_format = format});
+      autograd::Variable x(testing::random_tensor({4, 33, 29, 37}), true);
+      autograd::Tape tape;
+      autograd::Variable& y = up(&tape, x, false);
+      ASSERT_EQ(y.value.shape(), cf ? Shape({4, 33, 87, 74}) : Shape({4, 99, 58, 37}));
+      expect_mapped(x.value, y.value, [&](const std::vector<int64_t>& i) {
+        return cf ? ((i[0] * 33 + i[1]) * 29 + i[2] / 3) * 37 + i[3] / 2
+                  : ((i[0] * 33 + i[1] / 3) * 29 + i[2] / 2) * 37 + i[3];
+      });
+      const Tensor dy = testing::random_tensor(y.value.shape());
+      tape.backward(y, dy);
+      const int64_t H = y.value.dim(cf ? 2 : 1), W = y.value.dim(cf ? 3 : 2), C = y.value.dim(cf ? 1 : 3);
+      for (int64_t b : {0, 3})
+        for (int64_t h : {int64_t{0}, int64_t{14}, cf ? int64_t{28} : int64_t{32}})
+          for (int64_t w : {int64_t{0}, cf ? int64_t{36} : int64_t{28}})
+            for (int64_t ch : {int64_t{0}, (cf ? int64_t{32} : int64_t{36})}) {
+              float want = 0;  // summed in the op's order: rows then columns
+              for (int64_t r = 0; r < 3; ++r)
+                for (int64_t q = 0; q < 2; ++q) {
+                  const int64_t yh = h * 3 + r, yw = w * 2 + q;
+                  want += cf ? dy.f32()[((b * C + ch) * H + yh) * W + yw] : dy.f32()[((b * H + yh) * W + yw) * C + ch];
+                }
+              const int64_t xi = cf ? ((b * 33 + ch) * 29 + h) * 37 + w : ((b * 33 + h) * 29 + w) * 37 + ch;
+              EXPECT_NEAR(x.grad.f32()[xi], want, 1e-6f);
+            }
+    }
     {  // RepeatVector(67) on (31, 67): 139,159 outputs; the gradient sums the repeats.
       L::RepeatVector repeat(67);
       autograd::Variable x(testing::random_tensor({31, 67}), true);
@@ -164,6 +199,12 @@ TEST(ReshapingLayers, Harness) {
   testing::check_layer(crop2, {.input = Shape{3, 4, 2}, .output = Shape{2, 2, 2}});
   L::Cropping3D crop3({.cropping = {{0, 1}, {1, 0}, {1, 1}}, .data_format = "channels_first"});
   testing::check_layer(crop3, {.input = Shape{2, 2, 3, 4}, .output = Shape{2, 1, 2, 2}, .batch = 2});
+  L::UpSampling1D up1({.size = 3});
+  testing::check_layer(up1, {.input = Shape{2, 2}, .output = Shape{6, 2}});
+  L::UpSampling2D up2({.size = {2, 1}, .data_format = "channels_first"});
+  testing::check_layer(up2, {.input = Shape{2, 2, 3}, .output = Shape{2, 4, 3}});
+  L::UpSampling3D up3({.size = {2}});
+  testing::check_layer(up3, {.input = Shape{1, 2, 1, 2}, .output = Shape{2, 4, 2, 2}, .batch = 2});
   L::Identity identity;
   testing::check_layer(identity, {.input = Shape{3, 2}, .output = Shape{3, 2}});
 }
@@ -185,8 +226,9 @@ TEST(ReshapingLayers, InAModelSavedAndLoaded) {
   y = L::Permute({3, 1, 2})(y);
   y = L::Flatten()(y);
   y = L::RepeatVector(2)(y);
+  y = L::UpSampling1D({.size = 2})(y);
   Model model({in}, {y});
-  EXPECT_EQ(model.output_shape(), Shape({2, 60}));
+  EXPECT_EQ(model.output_shape(), Shape({4, 60}));
   const Tensor x = testing::random_tensor({3, 6, 5, 2});
   const Tensor want = model.predict(x);
   const std::string path = ::testing::TempDir() + "/reshaping_model.soma";
@@ -218,6 +260,9 @@ TEST(ReshapingLayers, KerasConfigForms) {
   EXPECT_EQ(d.get_config()["padding"], Config::parse("[1, 3]"));
   auto& p = dynamic_cast<L::Permute&>(parse(R"({"class_name": "Permute", "config": {"dims": [2, 1]}})"));
   EXPECT_EQ(p.options().dims, (std::vector<int>{2, 1}));
+  auto& u = dynamic_cast<L::UpSampling2D&>(parse(R"({"class_name": "UpSampling2D", "config": {"size": 3}})"));
+  EXPECT_EQ(u.get_config()["size"], Config::parse("[3, 3]"));
+  EXPECT_EQ(u.output_shape(Shape{2, 4, 1}), Shape({6, 12, 1}));
   auto& r = dynamic_cast<L::RepeatVector&>(parse(R"({"class_name": "RepeatVector", "config": {"n": 4}})"));
   EXPECT_EQ(r.options().n, 4);
   expect_contains(message_of<ValueError>([&] {
@@ -247,6 +292,12 @@ TEST(ReshapingLayers, Errors) {
                   {"data_format must be \"channels_last\" or \"channels_first\"", "\"nhwc\""});
   expect_contains(message_of<ShapeError>([] { L::Cropping2D({.cropping = {{2, 2}, {0, 0}}}).build(Shape{4, 5, 1}); }),
                   {"cropping (2, 2) leaves nothing of spatial axis 1 of the input (None, 4, 5, 1), which has 4"});
+  expect_contains(message_of<ValueError>([] { L::UpSampling2D({.size = {2, 0}}); }),
+                  {"UpSampling2D", "size must be one positive integer or 2 of them, received (2, 0)"});
+  expect_contains(message_of<NotImplementedError>([] { L::UpSampling2D({.interpolation = "bilinear"}); }),
+                  {"interpolation \"bilinear\" is not implemented yet"});
+  expect_contains(message_of<ShapeError>([] { L::UpSampling1D().build(Shape{4, 5, 1}); }),
+                  {"UpSampling1D", "expected input of rank 3", "received (None, 4, 5, 1)"});
   expect_contains(message_of<ShapeError>([] { L::ZeroPadding3D().build(Shape{4, 5, 1}); }),
                   {"ZeroPadding3D", "expected input of rank 5", "received (None, 4, 5, 1)"});
 }

@@ -2,7 +2,8 @@
 """Reference values for soma's reshaping layers (tests/layers/reshaping_test.cpp), from PyTorch.
 
 Permute: x.permute(0, *dims) with Keras' 1-based dims. ZeroPadding: F.pad, whose pad list runs from the
-last axis backwards. Cropping: slicing. RepeatVector: x[:, None, :].expand(-1, n, -1). The gradient of
+last axis backwards. Cropping: slicing. RepeatVector: x[:, None, :].expand(-1, n, -1). UpSampling ("nearest"):
+repeat_interleave along each spatial axis. The gradient of
 sum(y * dy) with respect to x comes from autograd, in float64.
 
 Run with the Debian interpreter:  /usr/bin/python3 tests/reference/reshaping.py
@@ -80,6 +81,22 @@ for layer, rank, shape, amounts, cf, seed in [
 ]:
     run(f"{layer}_{'cf' if cf else 'cl'}_{len(cases)}", shape, lambda x: crop(x, amounts, cf),
         f"layer={layer} amounts={pads_option(amounts)} channels_first={int(cf)}", seed=seed)
+
+def upsample(x, size, channels_first):
+    for a, f in zip(spatial_axes(len(size), channels_first, x.ndim), size):
+        x = x.repeat_interleave(f, dim=a)
+    return x
+
+
+for layer, shape, size, cf, seed in [
+    ("UpSampling1D", (3, 5, 4), (3,), False, 4.0),
+    ("UpSampling2D", (2, 3, 4, 3), (2, 3), False, 4.1),
+    ("UpSampling2D", (2, 3, 4, 5), (3, 1), True, 4.2),
+    ("UpSampling3D", (2, 2, 3, 2, 3), (2, 1, 3), False, 4.3),
+    ("UpSampling3D", (2, 3, 2, 3, 2), (1, 2, 2), True, 4.4),
+]:
+    run(f"{layer}_{'cf' if cf else 'cl'}_{len(cases)}", shape, lambda x: upsample(x, size, cf),
+        f"layer={layer} size={','.join(map(str, size))} channels_first={int(cf)}", seed=seed)
 
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "reshaping.txt"), "w") as f:

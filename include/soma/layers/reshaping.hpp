@@ -1,5 +1,6 @@
 #pragma once
-// keras.layers' reshaping layers: Permute, RepeatVector, ZeroPadding1D/2D/3D and Cropping1D/2D/3D.
+// keras.layers' reshaping layers: Permute, RepeatVector, ZeroPadding1D/2D/3D, Cropping1D/2D/3D and
+// UpSampling1D/2D/3D.
 // Padding and cropping take one (before, after) pair per spatial axis, in the order of the axes; the
 // spatial axes follow the batch with data_format "channels_last" (the default) and follow the channels
 // with "channels_first". Cropping1D has no data_format, as in Keras.
@@ -146,5 +147,63 @@ SOMA_SPATIAL_PADDING_LAYER(Cropping1D)
 SOMA_SPATIAL_PADDING_LAYER(Cropping2D)
 SOMA_SPATIAL_PADDING_LAYER(Cropping3D)
 #undef SOMA_SPATIAL_PADDING_LAYER
+
+struct UpSampling1DOptions {
+  int64_t size = 2;
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+struct UpSampling2DOptions {
+  std::vector<int64_t> size = {2, 2};  // one value for both axes, or (rows, cols)
+  std::string data_format = "channels_last";
+  std::string interpolation = "nearest";
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+struct UpSampling3DOptions {
+  std::vector<int64_t> size = {2, 2, 2};  // one value for all axes, or one per axis
+  std::string data_format = "channels_last";
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+// What UpSampling1D/2D/3D share: each spatial entry repeated size[a] times along axis a ("nearest").
+class SpatialUpsampling : public Layer {
+ public:
+  Shape output_shape(const Shape& input_shape) const override;
+
+ protected:
+  SpatialUpsampling(const std::string& default_name, const std::string& name, const std::vector<int64_t>& input_shape,
+                    std::vector<int64_t> size, int spatial_rank, const std::string& data_format);
+  void check_arguments();
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool training) override;
+
+ private:
+  std::vector<int64_t> size_;  // per spatial axis
+  int spatial_rank_;
+  std::string data_format_;
+  bool channels_first_ = false;
+  struct Ops {
+    autograd::UpsampleOp op;
+  };
+};
+
+#define SOMA_SPATIAL_UPSAMPLING_LAYER(Class)                                 \
+  class Class final : public SpatialUpsampling {                             \
+   public:                                                                   \
+    SOMA_LAYER(Class)                                                        \
+    explicit Class(Class##Options options = {});                             \
+    std::string type() const override { return #Class; }                     \
+    Config get_config() const override;                                      \
+    const Class##Options& options() const { return options_; }               \
+                                                                             \
+   private:                                                                  \
+    Class##Options options_;                                                 \
+  };
+
+SOMA_SPATIAL_UPSAMPLING_LAYER(UpSampling1D)
+SOMA_SPATIAL_UPSAMPLING_LAYER(UpSampling2D)
+SOMA_SPATIAL_UPSAMPLING_LAYER(UpSampling3D)
+#undef SOMA_SPATIAL_UPSAMPLING_LAYER
 
 }  // namespace soma::layers

@@ -164,4 +164,77 @@ void RepeatOp::backward(Tape& tape) {
   }
 }
 
+namespace {
+
+// x's axes interleaved with the repeat axes of y = upsample(x): (x0, f0, x1, f1, ...), factors of 1
+// dropped. Walked in this order the box is y itself, contiguous.
+struct UpsampleBox {
+  kernels::Box box;
+  std::vector<bool> repeat;  // per box axis: a repeat axis (else one of x's)
+};
+
+UpsampleBox upsample_box(const std::vector<int64_t>& x_dims, const std::vector<int64_t>& factors) {
+  const std::vector<int64_t> xs = kernels::contiguous_strides(x_dims);
+  UpsampleBox u;
+  for (size_t a = 0; a < x_dims.size(); ++a) {
+    u.box.dims.push_back(x_dims[a]);
+    u.box.src_strides.push_back(xs[a]);
+    u.repeat.push_back(false);
+    if (factors[a] > 1) {
+      u.box.dims.push_back(factors[a]);
+      u.box.src_strides.push_back(0);
+      u.repeat.push_back(true);
+    }
+  }
+  u.box.dst_strides = kernels::contiguous_strides(u.box.dims);
+  return u;
+}
+
+}  // namespace
+
+Variable& UpsampleOp::forward(Tape* tape, Variable& x, const std::vector<int64_t>& factors) {
+  const Shape& s = x.value.shape();
+  bool valid = static_cast<int>(factors.size()) == s.rank();
+  for (int64_t f : factors) valid = valid && f >= 1;
+  if (!valid) {
+    throw ShapeError("UpsampleOp: expected one factor >= 1 per axis of an input of shape " + s.str() + ".");
+  }
+  x_ = &x;
+  factors_ = factors;
+  std::vector<int64_t> y_dims = dims_of(s);
+  for (size_t a = 0; a < y_dims.size(); ++a) y_dims[a] *= factors[a];
+  out.value.resize(Shape(y_dims));
+  kernels::box_copy(upsample_box(dims_of(s), factors).box, x.value.f32(), out.value.f32(), false);
+  finish_forward(tape, out, x.requires_grad);
+  return out;
+}
+
+void UpsampleOp::backward(Tape& tape) {
+  if (!tape.has_grad(out) || !x_->requires_grad) return;
+  bool acc = false;
+  Tensor& dx = tape.grad_target(*x_, acc);
+  if (!acc) std::memset(dx.f32(), 0, static_cast<size_t>(dx.numel()) * sizeof(float));
+  // The forward box read backwards (dy -> dx) with its repeat axes moved in front of x's last axis:
+  // the rows that add into one dx row are consecutive, one group, so one thread sums them in order.
+  const UpsampleBox fwd = upsample_box(dims_of(dx.shape()), factors_);
+  std::vector<size_t> x_axes, repeat_axes;
+  for (size_t i = 0; i < fwd.box.dims.size(); ++i) (fwd.repeat[i] ? repeat_axes : x_axes).push_back(i);
+  std::vector<size_t> order(x_axes.begin(), x_axes.end() - 1);
+  order.insert(order.end(), repeat_axes.begin(), repeat_axes.end());
+  order.push_back(x_axes.back());
+  if (factors_.back() > 1) {  // the last x axis repeats: its repeat axis stays innermost, after it
+    order.assign(x_axes.begin(), x_axes.end());
+    order.insert(order.end(), repeat_axes.begin(), repeat_axes.end());
+  }
+  kernels::Box box;
+  for (size_t i : order) {
+    box.dims.push_back(fwd.box.dims[i]);
+    box.src_strides.push_back(fwd.box.dst_strides[i]);
+    box.dst_strides.push_back(fwd.box.src_strides[i]);
+  }
+  for (size_t k = 0; k + 1 < order.size(); ++k)
+    if (fwd.repeat[order[k]]) box.row_group *= box.dims[k];
+  kernels::box_copy(box, out.grad.f32(), dx.f32(), true);
+}
+
 }  // namespace soma::autograd

@@ -5,6 +5,8 @@
 //   PadOp: signed padding per axis, as ONNX Pad: positive adds zeros (ZeroPadding), negative removes
 //     (Cropping); the gradient is dy's overlap with x, zero where x was cropped away.
 //   RepeatOp: (batch, features) -> (batch, n, features) (RepeatVector); the gradient sums over the n.
+//   UpsampleOp: every entry repeated factors[a] times along each axis a (UpSampling, "nearest"); the
+//     gradient sums each block, in a fixed order.
 #include <array>
 #include <vector>
 
@@ -44,6 +46,17 @@ class RepeatOp final : public Node {
  private:
   Variable* x_ = nullptr;
   int64_t n_ = 0;
+};
+
+class UpsampleOp final : public Node {
+ public:
+  Variable& forward(Tape* tape, Variable& x, const std::vector<int64_t>& factors);
+  void backward(Tape& tape) override;
+  Variable out;
+
+ private:
+  Variable* x_ = nullptr;
+  std::vector<int64_t> factors_;
 };
 
 }  // namespace soma::autograd
