@@ -91,4 +91,28 @@ ActivityRegularization::ActivityRegularization(ActivityRegularizationOptions o)
   set_activity_regularizer({.l1 = o.l1, .l2 = o.l2});
 }
 
+autograd::Variable& Masking::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  const Shape& s = x.value.shape();
+  if (s.rank() < 2) {
+    throw ShapeError(who() + ": expected input (batch, ..., features), received " + s.str() + ".");
+  }
+  Ops& ops = frame.get<Ops>();
+  const int64_t features = s[-1], rows = s.numel() / features;
+  ops.keep.resize(Shape(std::vector<int64_t>(s.dims().begin(), s.dims().end() - 1)));
+  ops.keep_wide.resize(s);
+  const float* xv = x.value.f32();
+  float* keep = ops.keep.f32();
+  float* wide = ops.keep_wide.f32();
+  const float v = options_.mask_value;
+  for (int64_t r = 0; r < rows; ++r) {
+    bool any = false;  // NaN != v: a NaN feature keeps its step, as in Keras
+    for (int64_t f = 0; f < features; ++f) any = any || xv[r * features + f] != v;
+    keep[r] = any ? 1.0f : 0.0f;
+    for (int64_t f = 0; f < features; ++f) wide[r * features + f] = keep[r];
+  }
+  autograd::Variable& y = ops.op.forward(tape, x, ops.keep_wide, autograd::MaskMode::multiply);
+  y.mask = ops.keep;
+  return y;
+}
+
 }  // namespace soma::layers

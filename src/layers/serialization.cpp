@@ -42,6 +42,9 @@ Config Flatten::get_config() const {
 Config Reshape::get_config() const {
   return soma::detail::options_config(options_, name());
 }
+Config Masking::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
 Config Identity::get_config() const {
   return soma::detail::options_config(options_, name());
 }
@@ -191,6 +194,7 @@ Registry& registry() {
     f["Flatten"] = plain<Flatten, FlattenOptions>("Flatten");
     f["Reshape"] = plain<Reshape, ReshapeOptions>("Reshape");
     f["Identity"] = plain<Identity, IdentityOptions>("Identity");
+    f["Masking"] = plain<Masking, MaskingOptions>("Masking");
     f["Permute"] = plain<Permute, PermuteOptions>("Permute");
     f["RepeatVector"] = plain<RepeatVector, RepeatVectorOptions>("RepeatVector");
     f["ZeroPadding1D"] = plain<ZeroPadding1D, ZeroPadding1DOptions>("ZeroPadding1D");

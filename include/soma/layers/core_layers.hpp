@@ -1,11 +1,13 @@
 #pragma once
-// The small Keras core layers: Activation, Flatten, Reshape, Dropout, ActivityRegularization, Identity.
+// The small Keras core layers: Activation, Flatten, Reshape, Dropout, ActivityRegularization, Identity,
+// Masking.
 #include <string>
 #include <vector>
 
 #include "soma/activations.hpp"
 #include "soma/autograd/ops/activation_op.hpp"
 #include "soma/autograd/ops/dropout_op.hpp"
+#include "soma/autograd/ops/mask_ops.hpp"
 #include "soma/autograd/ops/reshape_op.hpp"
 #include "soma/layers/layer.hpp"
 
@@ -164,6 +166,36 @@ class Identity final : public Layer {
 
  private:
   IdentityOptions options_;
+};
+
+struct MaskingOptions {
+  float mask_value = 0.0f;
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+// keras.layers.Masking: a step (an entry of every axis but the last) whose features all equal mask_value
+// is masked: its output is zeroed and the mask passed on, of the input's shape without its last axis,
+// is 0 there (1 elsewhere). For (batch, steps, features) that is the sequence mask the recurrent layers,
+// attention and GlobalAveragePooling1D read.
+class Masking final : public Layer {
+ public:
+  SOMA_LAYER(Masking)
+  explicit Masking(MaskingOptions options = {}) : Layer("masking", options.name, options.input_shape), options_(options) {}
+  std::string type() const override { return "Masking"; }
+  Shape output_shape(const Shape& input_shape) const override { return input_shape; }
+  Config get_config() const override;
+  const MaskingOptions& options() const { return options_; }
+
+ protected:
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool training) override;
+
+ private:
+  MaskingOptions options_;
+  struct Ops {
+    Tensor keep, keep_wide;  // (batch, steps...) and the same broadcast over the features
+    autograd::MaskOp op;
+  };
 };
 
 }  // namespace soma::layers
