@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <tuple>
+
 #include <algorithm>
 #include <cmath>
 
+#include "layers/axis_block.hpp"
 #include "soma/layers/initializers.hpp"
 
 namespace soma::layers {
@@ -82,26 +85,7 @@ LayerNormalization::LayerNormalization(LayerNormalizationOptions o)
 }
 
 void LayerNormalization::build_weights(const Shape& in) {
-  const int64_t rank = in.rank() + 1;  // with the batch axis
-  std::vector<int64_t> axes;
-  for (const int64_t a : options_.axis) {
-    const int64_t r = a < 0 ? a + rank : a;
-    if (r < 1 || r >= rank) {
-      throw ShapeError(fmt::format("{}: axis {} is out of range for input of shape {}; expected axes in [{}, -1] or "
-                                   "[1, {}], not the batch axis.",
-                                   who(), a, in.with_batch(-1).str(), 1 - rank, rank - 1));
-    }
-    axes.push_back(r);
-  }
-  std::sort(axes.begin(), axes.end());
-  for (size_t i = 1; i < axes.size(); ++i) {
-    if (axes[i] == axes[i - 1]) throw ValueError(fmt::format("{}: axis {} is given twice.", who(), axes[i]));
-    if (axes[i] != axes[i - 1] + 1) {
-      throw NotImplementedError(fmt::format("{}: the normalised axes must be consecutive, received [{}].", who(),
-                                            fmt::join(options_.axis, ", ")));
-    }
-  }
-  first_ = axes.front(), last_ = axes.back();
+  std::tie(first_, last_) = detail::axis_block(options_.axis, in, who());
   std::vector<int64_t> dims;
   for (int64_t a = first_; a <= last_; ++a) dims.push_back(in[static_cast<int>(a - 1)]);
   const Shape shape{std::span<const int64_t>(dims)};
@@ -128,6 +112,29 @@ autograd::Variable& LayerNormalization::forward(CallFrame& frame, autograd::Tape
     else p.inner *= s[a];
   }
   return ops.op.forward(tape, x, gamma_, beta_, p);
+}
+
+UnitNormalization::UnitNormalization(UnitNormalizationOptions o)
+    : Layer("unit_normalization", o.name, o.input_shape), options_(std::move(o)) {
+  if (options_.axis.empty()) throw ValueError(who() + ": axis must name at least one axis, received [].");
+}
+
+Shape UnitNormalization::output_shape(const Shape& in) const {
+  detail::axis_block(options_.axis, in, who());
+  return in;
+}
+
+autograd::Variable& UnitNormalization::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  const Shape& s = x.value.shape();
+  const auto [first, last] =
+      detail::axis_block(options_.axis, Shape(std::vector<int64_t>(s.dims().begin() + 1, s.dims().end())), who());
+  autograd::UnitNormParams p;
+  for (int a = 0; a < s.rank(); ++a) {
+    if (a < first) p.outer *= s[a];
+    else if (a <= last) p.reduced *= s[a];
+    else p.inner *= s[a];
+  }
+  return frame.get<Ops>().op.forward(tape, x, p);
 }
 
 }  // namespace soma::layers

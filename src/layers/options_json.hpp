@@ -307,6 +307,15 @@ SOMA_PADDING_JSON(Cropping3DOptions, cropping, 3, j["data_format"] = o.data_form
                   o.data_format = j.value("data_format", d.data_format))
 #undef SOMA_PADDING_JSON
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UpSampling1DOptions, size, input_shape, name)
+inline void to_json(Config& j, const UnitNormalizationOptions& o) {
+  j = Config{{"axis", o.axis}, {"input_shape", o.input_shape}, {"name", o.name}};
+}
+inline void from_json(const Config& j, UnitNormalizationOptions& o) {
+  const UnitNormalizationOptions d;
+  o.axis = j.contains("axis") ? int_list(j, "axis") : d.axis;
+  o.input_shape = j.value("input_shape", d.input_shape);
+  o.name = j.value("name", d.name);
+}
 // size as Keras writes it (a list) or as a user may (one int).
 inline void to_json(Config& j, const UpSampling2DOptions& o) {
   j = Config{{"size", o.size.size() == 1 ? std::vector<int64_t>(2, o.size[0]) : o.size}, {"data_format", o.data_format},

@@ -42,6 +42,9 @@ Config Flatten::get_config() const {
 Config Reshape::get_config() const {
   return soma::detail::options_config(options_, name());
 }
+Config UnitNormalization::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
 Config Masking::get_config() const {
   return soma::detail::options_config(options_, name());
 }
@@ -195,6 +198,7 @@ Registry& registry() {
     f["Reshape"] = plain<Reshape, ReshapeOptions>("Reshape");
     f["Identity"] = plain<Identity, IdentityOptions>("Identity");
     f["Masking"] = plain<Masking, MaskingOptions>("Masking");
+    f["UnitNormalization"] = plain<UnitNormalization, UnitNormalizationOptions>("UnitNormalization");
     f["Permute"] = plain<Permute, PermuteOptions>("Permute");
     f["RepeatVector"] = plain<RepeatVector, RepeatVectorOptions>("RepeatVector");
     f["ZeroPadding1D"] = plain<ZeroPadding1D, ZeroPadding1DOptions>("ZeroPadding1D");

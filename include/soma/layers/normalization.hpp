@@ -9,6 +9,7 @@
 
 #include "soma/autograd/ops/batch_norm_op.hpp"
 #include "soma/autograd/ops/layer_norm_op.hpp"
+#include "soma/autograd/ops/unit_norm_op.hpp"
 #include "soma/layers/layer.hpp"
 
 namespace soma::layers {
@@ -96,6 +97,33 @@ class LayerNormalization final : public Layer {
   autograd::Variable *gamma_ = nullptr, *beta_ = nullptr;
   struct Ops {
     autograd::LayerNormOp op;
+  };
+};
+
+struct UnitNormalizationOptions {
+  std::vector<int64_t> axis = {-1};  // consecutive axes, counted with the batch; a config may give an int
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+// keras.layers.UnitNormalization: each sample scaled to unit L2 norm over `axis`,
+// x / max(||x||, 1e-12). No weights; masks pass through.
+class UnitNormalization final : public Layer {
+ public:
+  SOMA_LAYER(UnitNormalization)
+  explicit UnitNormalization(UnitNormalizationOptions options = {});
+  std::string type() const override { return "UnitNormalization"; }
+  Config get_config() const override;
+  Shape output_shape(const Shape& input_shape) const override;
+  const UnitNormalizationOptions& options() const { return options_; }
+
+ protected:
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool training) override;
+
+ private:
+  UnitNormalizationOptions options_;
+  struct Ops {
+    autograd::UnitNormOp op;
   };
 };
 
