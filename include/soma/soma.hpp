@@ -37,6 +37,7 @@
 #include "soma/layers/augmentation.hpp"
 #include "soma/layers/normalization.hpp"
 #include "soma/layers/pooling.hpp"
+#include "soma/layers/preprocessing.hpp"
 #include "soma/layers/recurrent.hpp"
 #include "soma/layers/reshaping.hpp"
 #include "soma/layers/serialization.hpp"

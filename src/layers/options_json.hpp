@@ -22,6 +22,7 @@
 #include "soma/layers/noise.hpp"
 #include "soma/layers/normalization.hpp"
 #include "soma/layers/pooling.hpp"
+#include "soma/layers/preprocessing.hpp"
 #include "soma/layers/recurrent.hpp"
 #include "soma/layers/reshaping.hpp"
 #include "soma/layers/wrappers.hpp"
@@ -107,6 +108,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ActivationOptions, activation, i
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FlattenOptions, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReshapeOptions, target_shape, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IdentityOptions, input_shape, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CenterCropOptions, height, width, data_format, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MaskingOptions, mask_value, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PermuteOptions, dims, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RepeatVectorOptions, n, input_shape, name)
@@ -307,6 +309,23 @@ SOMA_PADDING_JSON(Cropping3DOptions, cropping, 3, j["data_format"] = o.data_form
                   o.data_format = j.value("data_format", d.data_format))
 #undef SOMA_PADDING_JSON
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UpSampling1DOptions, size, input_shape, name)
+// Keras also takes per-channel arrays for scale and offset; soma's Rescaling has scalars and says so.
+inline void to_json(Config& j, const RescalingOptions& o) {
+  j = Config{{"scale", o.scale}, {"offset", o.offset}, {"input_shape", o.input_shape}, {"name", o.name}};
+}
+inline void from_json(const Config& j, RescalingOptions& o) {
+  const RescalingOptions d;
+  for (const char* key : {"scale", "offset"})
+    if (j.contains(key) && !j.at(key).is_number()) {
+      throw NotImplementedError(fmt::format("Rescaling config: {} must be a number (per-channel arrays are not "
+                                            "supported yet), received {}.",
+                                            key, j.at(key).dump()));
+    }
+  o.scale = j.value("scale", d.scale);
+  o.offset = j.value("offset", d.offset);
+  o.input_shape = j.value("input_shape", d.input_shape);
+  o.name = j.value("name", d.name);
+}
 inline void to_json(Config& j, const UnitNormalizationOptions& o) {
   j = Config{{"axis", o.axis}, {"input_shape", o.input_shape}, {"name", o.name}};
 }

@@ -45,6 +45,12 @@ Config Reshape::get_config() const {
 Config UnitNormalization::get_config() const {
   return soma::detail::options_config(options_, name());
 }
+Config Rescaling::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config CenterCrop::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
 Config Masking::get_config() const {
   return soma::detail::options_config(options_, name());
 }
@@ -198,6 +204,8 @@ Registry& registry() {
     f["Reshape"] = plain<Reshape, ReshapeOptions>("Reshape");
     f["Identity"] = plain<Identity, IdentityOptions>("Identity");
     f["Masking"] = plain<Masking, MaskingOptions>("Masking");
+    f["Rescaling"] = plain<Rescaling, RescalingOptions>("Rescaling");
+    f["CenterCrop"] = plain<CenterCrop, CenterCropOptions>("CenterCrop");
     f["UnitNormalization"] = plain<UnitNormalization, UnitNormalizationOptions>("UnitNormalization");
     f["Permute"] = plain<Permute, PermuteOptions>("Permute");
     f["RepeatVector"] = plain<RepeatVector, RepeatVectorOptions>("RepeatVector");

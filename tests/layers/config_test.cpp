@@ -17,6 +17,7 @@
 #include "soma/layers/noise.hpp"
 #include "soma/layers/normalization.hpp"
 #include "soma/layers/pooling.hpp"
+#include "soma/layers/preprocessing.hpp"
 #include "soma/layers/recurrent.hpp"
 #include "soma/layers/reshaping.hpp"
 #include "soma/layers/serialization.hpp"
@@ -99,6 +100,15 @@ std::vector<Case> cases() {
       {"Masking", [] { return std::make_unique<Masking>(MaskingOptions{.mask_value = -1.5f}); }, Shape{3, 2}},
       {"UnitNormalization",
        [] { return std::make_unique<UnitNormalization>(UnitNormalizationOptions{.axis = {1, 2}}); }, Shape{3, 2, 4}},
+      {"Rescaling",
+       [] { return std::make_unique<Rescaling>(RescalingOptions{.scale = 1.0f / 127.5f, .offset = -1.0f}); },
+       Shape{2, 2, 1}},
+      {"CenterCrop",
+       [] {
+         return std::make_unique<CenterCrop>(
+             CenterCropOptions{.height = 2, .width = 3, .data_format = "channels_first"});
+       },
+       Shape{1, 5, 4}},
       {"Identity", [] { return std::make_unique<Identity>(IdentityOptions{.name = "same"}); }, Shape{4}},
       {"Permute", [] { return std::make_unique<Permute>(std::vector<int>{3, 1, 2}); }, Shape{2, 3, 4}},
       {"RepeatVector", [] { return std::make_unique<RepeatVector>(5); }, Shape{4}},
@@ -308,6 +318,8 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
                            "Reshape",
                            "Dropout",
                            "Identity",
+                           "Rescaling",
+                           "CenterCrop",
                            "UnitNormalization",
                            "Masking",
                            "UpSampling1D",
