@@ -137,4 +137,60 @@ autograd::Variable& UnitNormalization::forward(CallFrame& frame, autograd::Tape*
   return frame.get<Ops>().op.forward(tape, x, p);
 }
 
+GroupNormalization::GroupNormalization(GroupNormalizationOptions o)
+    : Layer("group_normalization", o.name, o.input_shape), options_(std::move(o)) {
+  if (options_.groups == 0 || options_.groups < -1) {
+    throw ValueError(fmt::format("{}: groups must be a positive integer or -1 (one per channel), received {}.", who(),
+                                 options_.groups));
+  }
+  if (!(options_.epsilon > 0.0f) || !std::isfinite(options_.epsilon)) {
+    throw ValueError(fmt::format("{}: epsilon must be a finite number > 0, received {}.", who(), options_.epsilon));
+  }
+  initializers::check_name(options_.beta_initializer);
+  initializers::check_name(options_.gamma_initializer);
+}
+
+int64_t GroupNormalization::channel_axis(const Shape& in) const {
+  const int64_t axis = detail::axis_block({options_.axis}, in, who()).first;
+  const int64_t channels = in[static_cast<int>(axis - 1)];
+  const int64_t groups = options_.groups == -1 ? channels : options_.groups;
+  if (groups > channels || channels % groups != 0) {
+    throw ShapeError(fmt::format("{}: {} groups must divide the {} channels of axis {} of the input {}.", who(),
+                                 groups, channels, options_.axis, in.with_batch(-1).str()));
+  }
+  return axis;
+}
+
+Shape GroupNormalization::output_shape(const Shape& in) const {
+  channel_axis(in);
+  return in;
+}
+
+void GroupNormalization::build_weights(const Shape& in) {
+  const Shape shape{in[static_cast<int>(channel_axis(in) - 1)]};
+  if (options_.scale) {
+    gamma_ = &add_weight("gamma", shape, options_.gamma_initializer);
+    regularize(*gamma_, options_.gamma_regularizer);
+    constrain(*gamma_, options_.gamma_constraint, "gamma_constraint");
+  }
+  if (options_.center) {
+    beta_ = &add_weight("beta", shape, options_.beta_initializer);
+    regularize(*beta_, options_.beta_regularizer);
+    constrain(*beta_, options_.beta_constraint, "beta_constraint");
+  }
+}
+
+autograd::Variable& GroupNormalization::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
+  const Shape& s = x.value.shape();
+  const int64_t axis = channel_axis(Shape(std::vector<int64_t>(s.dims().begin() + 1, s.dims().end())));
+  autograd::GroupNormParams p{.batch = s[0], .epsilon = options_.epsilon};
+  for (int a = 1; a < s.rank(); ++a) {
+    if (a < axis) p.before *= s[a];
+    else if (a == axis) p.channels = s[a];
+    else p.after *= s[a];
+  }
+  p.groups = options_.groups == -1 ? p.channels : options_.groups;
+  return frame.get<Ops>().op.forward(tape, x, gamma_, beta_, p);
+}
+
 }  // namespace soma::layers

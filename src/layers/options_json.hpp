@@ -139,6 +139,10 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LayerNormalizationOptions, axis,
                                                 beta_initializer, gamma_initializer, beta_regularizer,
                                                 gamma_regularizer, beta_constraint, gamma_constraint, input_shape,
                                                 name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GroupNormalizationOptions, groups, axis, epsilon, center, scale,
+                                                beta_initializer, gamma_initializer, beta_regularizer,
+                                                gamma_regularizer, beta_constraint, gamma_constraint, input_shape,
+                                                name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RNNOptions, units, activation, recurrent_activation, use_bias,
                                                 kernel_initializer, recurrent_initializer, bias_initializer,
                                                 unit_forget_bias, dropout, recurrent_dropout,

@@ -42,6 +42,9 @@ Config Flatten::get_config() const {
 Config Reshape::get_config() const {
   return soma::detail::options_config(options_, name());
 }
+Config GroupNormalization::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
 Config UnitNormalization::get_config() const {
   return soma::detail::options_config(options_, name());
 }
@@ -206,6 +209,7 @@ Registry& registry() {
     f["Masking"] = plain<Masking, MaskingOptions>("Masking");
     f["Rescaling"] = plain<Rescaling, RescalingOptions>("Rescaling");
     f["CenterCrop"] = plain<CenterCrop, CenterCropOptions>("CenterCrop");
+    f["GroupNormalization"] = plain<GroupNormalization, GroupNormalizationOptions>("GroupNormalization");
     f["UnitNormalization"] = plain<UnitNormalization, UnitNormalizationOptions>("UnitNormalization");
     f["Permute"] = plain<Permute, PermuteOptions>("Permute");
     f["RepeatVector"] = plain<RepeatVector, RepeatVectorOptions>("RepeatVector");

@@ -98,6 +98,12 @@ std::vector<Case> cases() {
        Shape{2, 3, 4}},
       {"UpSampling3D", [] { return std::make_unique<UpSampling3D>(); }, Shape{2, 3, 4, 1}},
       {"Masking", [] { return std::make_unique<Masking>(MaskingOptions{.mask_value = -1.5f}); }, Shape{3, 2}},
+      {"GroupNormalization",
+       [=] {
+         return std::make_unique<GroupNormalization>(
+             GroupNormalizationOptions{.groups = 2, .axis = 1, .epsilon = 1e-5f, .gamma_regularizer = reg});
+       },
+       Shape{4, 3}},
       {"UnitNormalization",
        [] { return std::make_unique<UnitNormalization>(UnitNormalizationOptions{.axis = {1, 2}}); }, Shape{3, 2, 4}},
       {"Rescaling",
@@ -321,6 +327,7 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
                            "Rescaling",
                            "CenterCrop",
                            "UnitNormalization",
+                           "GroupNormalization",
                            "Masking",
                            "UpSampling1D",
                            "UpSampling2D",

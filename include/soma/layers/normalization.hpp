@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "soma/autograd/ops/batch_norm_op.hpp"
+#include "soma/autograd/ops/group_norm_op.hpp"
 #include "soma/autograd/ops/layer_norm_op.hpp"
 #include "soma/autograd/ops/unit_norm_op.hpp"
 #include "soma/layers/layer.hpp"
@@ -97,6 +98,48 @@ class LayerNormalization final : public Layer {
   autograd::Variable *gamma_ = nullptr, *beta_ = nullptr;
   struct Ops {
     autograd::LayerNormOp op;
+  };
+};
+
+struct GroupNormalizationOptions {
+  int64_t groups = 32;  // must divide the channels; -1: one group per channel (instance normalisation)
+  int64_t axis = -1;    // the channels axis, counted with the batch
+  float epsilon = 1e-3f;
+  bool center = true;
+  bool scale = true;
+  initializers::Initializer beta_initializer = "zeros";
+  initializers::Initializer gamma_initializer = "ones";
+  regularizers::Regularizer beta_regularizer = {};
+  regularizers::Regularizer gamma_regularizer = {};
+  constraints::Constraint beta_constraint = {};
+  constraints::Constraint gamma_constraint = {};
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+// keras.layers.GroupNormalization: the channels split into `groups`; each sample's group normalised over
+// its channels and every other non-batch axis (mean, biased variance), then gamma[c] and beta[c].
+// groups = 1 is LayerNormalization over all axes with per-channel weights; groups = channels is
+// instance normalisation. The same in training and inference; masks pass through.
+class GroupNormalization final : public Layer {
+ public:
+  SOMA_LAYER(GroupNormalization)
+  explicit GroupNormalization(GroupNormalizationOptions options = {});
+  std::string type() const override { return "GroupNormalization"; }
+  Config get_config() const override;
+  Shape output_shape(const Shape& input_shape) const override;
+  const GroupNormalizationOptions& options() const { return options_; }
+
+ protected:
+  void build_weights(const Shape& input_shape) override;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool training) override;
+
+ private:
+  int64_t channel_axis(const Shape& in) const;  // resolved, batch included
+  GroupNormalizationOptions options_;
+  autograd::Variable *gamma_ = nullptr, *beta_ = nullptr;
+  struct Ops {
+    autograd::GroupNormOp op;
   };
 };
 
