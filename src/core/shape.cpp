@@ -42,6 +42,11 @@ Shape Shape::with_dim(int i, int64_t value) const {
   return s;
 }
 
+void Shape::push_back(int64_t d) {
+  if (rank_ == kMaxRank) throw ShapeError("Shape: cannot add a dimension to a rank-8 shape.");
+  dims_[static_cast<size_t>(rank_++)] = d;
+}
+
 Shape Shape::with_batch(int64_t batch) const {
   if (rank_ == kMaxRank) throw ShapeError("Shape: cannot add a batch dimension to a rank-8 shape.");
   Shape s;

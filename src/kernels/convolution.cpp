@@ -18,6 +18,43 @@ BoundPrimitive make_reorder(const dnnl::memory::desc& from, const dnnl::memory::
   r.bind(DNNL_ARG_TO, to);
   return r;
 }
+
+// (N, [D,] H, W, C) data with oneDNN's logical (N, C, [D,] H, W) dimensions.
+dnnl::memory::desc data_desc(const ConvSpec& s, int64_t channels, int64_t d, int64_t h, int64_t w, dt type) {
+  if (s.volumetric()) return dnnl::memory::desc({s.n, channels, d, h, w}, type, tag::ndhwc);
+  return dnnl::memory::desc({s.n, channels, h, w}, type, tag::nhwc);
+}
+
+// Keras' kernel layout described by strides over oneDNN's logical weight dimensions: ([G,] O, I, [KD,] KH,
+// KW) for a convolution, (O, I, [KD,] KH, KW) for a transposed one, whose Keras kernel is (.., O, C).
+dnnl::memory::desc keras_weights(const ConvSpec& s, dt type) {
+  const int64_t g = s.groups, cg = s.c / g, og = s.o / g;
+  // Elements between consecutive kernel positions: one (in, out) matrix.
+  const int64_t tap = s.transposed ? s.o * s.c : cg * s.o;
+  dims shape, strides;
+  if (s.transposed) {
+    shape = {s.o, s.c};
+    strides = {s.c, 1};
+  } else if (g > 1) {
+    shape = {g, og, cg};
+    strides = {og, 1, s.o};
+  } else {
+    shape = {s.o, s.c};
+    strides = {1, s.o};
+  }
+  if (s.volumetric()) {
+    shape.push_back(s.kd);
+    strides.push_back(s.kh * s.kw * tap);
+  }
+  shape.insert(shape.end(), {s.kh, s.kw});
+  strides.insert(strides.end(), {s.kw * tap, tap});
+  return dnnl::memory::desc(shape, type, strides);
+}
+
+dnnl::memory::desc any_weights(const ConvSpec& s, dt type) {
+  const dnnl::memory::desc k = keras_weights(s, type);
+  return dnnl::memory::desc(k.dims(), type, tag::any);
+}
 }  // namespace
 
 struct Convolution::Entry {
@@ -33,52 +70,77 @@ Convolution::~Convolution() = default;
 Convolution::Convolution(Convolution&&) noexcept = default;
 Convolution& Convolution::operator=(Convolution&&) noexcept = default;
 
+namespace {
+// The three primitives of a convolution or of a transposed one (oneDNN's deconvolution), which share
+// their descriptors' signatures.
+template <class Fwd, class BwdData, class BwdWeights>
+void create(const ConvSpec& s, dnnl::algorithm algo, bool serial, Convolution::Entry& e);
+}  // namespace
+
 Convolution::Entry& Convolution::lookup(const ConvSpec& s) {
   auto it = std::find_if(cache_.begin(), cache_.end(), [&](const Entry& e) { return e.spec == s; });
   if (it != cache_.end()) return *it;
   const auto creating = lock_primitive_creation();
-
-  const int64_t macs = s.n * s.oh() * s.ow() * s.o * s.c * s.kh * s.kw;
+  const int64_t taps = s.kd * s.kh * s.kw;
+  const int64_t macs = s.transposed ? s.n * s.d * s.h * s.w * s.c * s.o * taps
+                                    : s.n * s.od() * s.oh() * s.ow() * s.o * (s.c / s.groups) * taps;
   const bool serial = macs < kSerialMacs;
   const SerialScope scope(serial);
+  Entry e;
+  e.spec = s;
+  if (s.transposed) {
+    create<dnnl::deconvolution_forward, dnnl::deconvolution_backward_data, dnnl::deconvolution_backward_weights>(
+        s, dnnl::algorithm::deconvolution_direct, serial, e);
+  } else {
+    create<dnnl::convolution_forward, dnnl::convolution_backward_data, dnnl::convolution_backward_weights>(
+        s, dnnl::algorithm::convolution_direct, serial, e);
+  }
+  cache_.push_back(std::move(e));
+  return cache_.back();
+}
+
+namespace {
+template <class Fwd, class BwdData, class BwdWeights>
+void create(const ConvSpec& s, dnnl::algorithm algo, bool serial, Convolution::Entry& e) {
   const dt operand = s.bf16 ? dt::bf16 : dt::f32;
-  const dnnl::memory::desc src({s.n, s.c, s.h, s.w}, operand, tag::nhwc);
-  const dnnl::memory::desc diff_src({s.n, s.c, s.h, s.w}, dt::f32, tag::nhwc);
-  const dnnl::memory::desc dst({s.n, s.o, s.oh(), s.ow()}, dt::f32, tag::nhwc);
-  const dnnl::memory::desc diff_dst({s.n, s.o, s.oh(), s.ow()}, operand, tag::nhwc);
-  const dnnl::memory::desc user_w({s.o, s.c, s.kh, s.kw}, dt::f32, tag::hwio);
-  const dnnl::memory::desc any_w({s.o, s.c, s.kh, s.kw}, operand, tag::any);
-  const dnnl::memory::desc any_diff_w({s.o, s.c, s.kh, s.kw}, dt::f32, tag::any);
+  const auto src = data_desc(s, s.c, s.d, s.h, s.w, operand);
+  const auto diff_src = data_desc(s, s.c, s.d, s.h, s.w, dt::f32);
+  const auto dst = data_desc(s, s.o, s.od(), s.oh(), s.ow(), dt::f32);
+  const auto diff_dst = data_desc(s, s.o, s.od(), s.oh(), s.ow(), operand);
+  const auto user_w = keras_weights(s, dt::f32);
+  const auto any_w = any_weights(s, operand);
+  const auto any_diff_w = any_weights(s, dt::f32);
   const dnnl::memory::desc bias = s.bias ? dnnl::memory::desc({s.o}, dt::f32, tag::a) : dnnl::memory::desc();
-  const dims strides{s.sh, s.sw}, dilates{s.dh - 1, s.dw - 1}, pad_l{s.pt, s.pl}, pad_r{s.pb, s.pr};
+  dims strides{s.sh, s.sw}, dilates{s.dh - 1, s.dw - 1}, pad_l{s.pt, s.pl}, pad_r{s.pb, s.pr};
+  if (s.volumetric()) {
+    strides.insert(strides.begin(), s.sd);
+    dilates.insert(dilates.begin(), s.dd - 1);
+    pad_l.insert(pad_l.begin(), s.pf);
+    pad_r.insert(pad_r.begin(), s.pk);
+  }
 
   dnnl::post_ops ops;
   if (s.relu) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
   dnnl::primitive_attr attr;
   attr.set_post_ops(ops);
-  const dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training,
-                                           dnnl::algorithm::convolution_direct, src, any_w, bias, dst,
-                                           strides, dilates, pad_l, pad_r);
-  const dnnl::convolution_forward::primitive_desc fpd(fd, attr, cpu_engine());
-  const dnnl::convolution_backward_data::desc bd(dnnl::algorithm::convolution_direct, diff_src, any_w,
-                                                 diff_dst, strides, dilates, pad_l, pad_r);
-  const dnnl::convolution_backward_data::primitive_desc bpd(bd, cpu_engine(), fpd);
-  const dnnl::convolution_backward_weights::desc wd(dnnl::algorithm::convolution_direct, src, any_diff_w,
-                                                    diff_dst, strides, dilates, pad_l, pad_r);
-  const dnnl::convolution_backward_weights::primitive_desc wpd(wd, cpu_engine(), fpd);
+  const typename Fwd::desc fd(dnnl::prop_kind::forward_training, algo, src, any_w, bias, dst, strides, dilates,
+                              pad_l, pad_r);
+  const typename Fwd::primitive_desc fpd(fd, attr, cpu_engine());
+  const typename BwdData::desc bd(algo, diff_src, any_w, diff_dst, strides, dilates, pad_l, pad_r);
+  const typename BwdData::primitive_desc bpd(bd, cpu_engine(), fpd);
+  const typename BwdWeights::desc wd(algo, src, any_diff_w, diff_dst, strides, dilates, pad_l, pad_r);
+  const typename BwdWeights::primitive_desc wpd(wd, cpu_engine(), fpd);
 
-  Entry e;
-  e.spec = s;
-  e.fwd = BoundPrimitive(dnnl::convolution_forward(fpd), serial);
+  e.fwd = BoundPrimitive(Fwd(fpd), serial);
   e.fwd.bind(DNNL_ARG_SRC, src);
   e.fwd.bind(DNNL_ARG_WEIGHTS, fpd.weights_desc());
   e.fwd.bind(DNNL_ARG_DST, dst);
   if (s.bias) e.fwd.bind(DNNL_ARG_BIAS, bias);
-  e.bwd_data = BoundPrimitive(dnnl::convolution_backward_data(bpd), serial);
+  e.bwd_data = BoundPrimitive(BwdData(bpd), serial);
   e.bwd_data.bind(DNNL_ARG_DIFF_DST, diff_dst);
   e.bwd_data.bind(DNNL_ARG_WEIGHTS, bpd.weights_desc());
   e.bwd_data.bind(DNNL_ARG_DIFF_SRC, diff_src);
-  e.bwd_weights = BoundPrimitive(dnnl::convolution_backward_weights(wpd), serial);
+  e.bwd_weights = BoundPrimitive(BwdWeights(wpd), serial);
   e.bwd_weights.bind(DNNL_ARG_SRC, src);
   e.bwd_weights.bind(DNNL_ARG_DIFF_DST, diff_dst);
   e.bwd_weights.bind(DNNL_ARG_DIFF_WEIGHTS, wpd.diff_weights_desc());
@@ -98,9 +160,8 @@ Convolution::Entry& Convolution::lookup(const ConvSpec& s) {
     e.from_diff_weights = make_reorder(wpd.diff_weights_desc(), user_w);
     e.diff_weights = buffer(wpd.diff_weights_desc());
   }
-  cache_.push_back(std::move(e));
-  return cache_.back();
 }
+}  // namespace
 
 void Convolution::forward(const ConvSpec& spec, const void* x, const float* kernel, const float* bias,
                           float* y) {
@@ -147,24 +208,47 @@ void Convolution::backward_weights(const ConvSpec& spec, const void* x, const vo
   }
 }
 
-void conv2d_reference(const ConvSpec& s, const float* x, const float* kernel, const float* bias, float* y) {
+// Scatters each input position through each kernel tap into the output it reaches: the definition of a
+// transposed convolution, and, gathered the other way round, of a convolution.
+void conv_reference(const ConvSpec& s, const float* x, const float* kernel, const float* bias, float* y) {
+  const int64_t od = s.od(), oh = s.oh(), ow = s.ow();
+  const int64_t cg = s.c / s.groups, og = s.o / s.groups;
+  std::vector<double> acc(static_cast<size_t>(s.n * od * oh * ow * s.o));
   for (int64_t n = 0; n < s.n; ++n)
-    for (int64_t i = 0; i < s.oh(); ++i)
-      for (int64_t j = 0; j < s.ow(); ++j)
-        for (int64_t o = 0; o < s.o; ++o) {
-          double acc = s.bias ? bias[o] : 0.0;
-          for (int64_t a = 0; a < s.kh; ++a)
-            for (int64_t b = 0; b < s.kw; ++b) {
-              const int64_t r = i * s.sh + a * s.dh - s.pt, c = j * s.sw + b * s.dw - s.pl;
-              if (r < 0 || r >= s.h || c < 0 || c >= s.w) continue;
-              for (int64_t ch = 0; ch < s.c; ++ch) {
-                acc += static_cast<double>(x[((n * s.h + r) * s.w + c) * s.c + ch]) *
-                       kernel[((a * s.kw + b) * s.c + ch) * s.o + o];
+    for (int64_t p = 0; p < od * oh * ow; ++p)
+      for (int64_t o = 0; o < s.o; ++o) acc[(n * od * oh * ow + p) * s.o + o] = s.bias ? bias[o] : 0.0;
+  // (z, i, j) indexes the convolution's output, (zz, r, q) its input; transposed swaps the roles of x, y.
+  const int64_t id = s.transposed ? s.d : od, ih = s.transposed ? s.h : oh, iw = s.transposed ? s.w : ow;
+  const int64_t xd = s.transposed ? od : s.d, xh = s.transposed ? oh : s.h, xw = s.transposed ? ow : s.w;
+  for (int64_t n = 0; n < s.n; ++n)
+    for (int64_t z = 0; z < id; ++z)
+      for (int64_t i = 0; i < ih; ++i)
+        for (int64_t j = 0; j < iw; ++j)
+          for (int64_t a = 0; a < s.kd; ++a)
+            for (int64_t b = 0; b < s.kh; ++b)
+              for (int64_t e = 0; e < s.kw; ++e) {
+                const int64_t zz = z * s.sd + a * s.dd - s.pf, r = i * s.sh + b * s.dh - s.pt,
+                              q = j * s.sw + e * s.dw - s.pl;
+                if (zz < 0 || zz >= xd || r < 0 || r >= xh || q < 0 || q >= xw) continue;
+                const int64_t tap = (a * s.kh + b) * s.kw + e;
+                const int64_t near = ((n * id + z) * ih + i) * iw + j, far = ((n * xd + zz) * xh + r) * xw + q;
+                if (s.transposed) {
+                  for (int64_t o = 0; o < s.o; ++o)
+                    for (int64_t c = 0; c < s.c; ++c)
+                      acc[far * s.o + o] += static_cast<double>(x[near * s.c + c]) * kernel[(tap * s.o + o) * s.c + c];
+                } else {
+                  for (int64_t o = 0; o < s.o; ++o) {
+                    const int64_t g = o / og;
+                    for (int64_t ci = 0; ci < cg; ++ci)
+                      acc[near * s.o + o] +=
+                          static_cast<double>(x[far * s.c + g * cg + ci]) * kernel[(tap * cg + ci) * s.o + o];
+                  }
+                }
               }
-            }
-          if (s.relu && acc < 0) acc = 0;
-          y[((n * s.oh() + i) * s.ow() + j) * s.o + o] = static_cast<float>(acc);
-        }
+  for (size_t i = 0; i < acc.size(); ++i) {
+    const double v = s.relu && acc[i] < 0 ? 0.0 : acc[i];
+    y[i] = static_cast<float>(v);
+  }
 }
 
 }  // namespace soma::kernels

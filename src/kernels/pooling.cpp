@@ -14,13 +14,23 @@ Pooling::Entry& Pooling::lookup(const PoolSpec& s) {
   auto it = std::find_if(cache_.begin(), cache_.end(), [&](const Entry& e) { return e.spec == s; });
   if (it != cache_.end()) return *it;
   const auto creating = lock_primitive_creation();
-  const bool serial = s.n * s.oh() * s.ow() * s.c * s.kh * s.kw < kSerialElements;
+  const bool serial = s.n * s.od() * s.oh() * s.ow() * s.c * s.kd * s.kh * s.kw < kSerialElements;
   const SerialScope scope(serial);
-  const tag layout = s.channels_first ? tag::nchw : tag::nhwc;
-  const dnnl::memory::desc src({s.n, s.c, s.h, s.w}, dt::f32, layout);
-  const dnnl::memory::desc dst({s.n, s.c, s.oh(), s.ow()}, dt::f32, layout);
+  const bool v = s.volumetric();
+  const tag layout = v ? (s.channels_first ? tag::ncdhw : tag::ndhwc) : (s.channels_first ? tag::nchw : tag::nhwc);
+  const dnnl::memory::desc src(v ? dnnl::memory::dims{s.n, s.c, s.d, s.h, s.w} : dnnl::memory::dims{s.n, s.c, s.h, s.w},
+                               dt::f32, layout);
+  const dnnl::memory::desc dst(v ? dnnl::memory::dims{s.n, s.c, s.od(), s.oh(), s.ow()}
+                                 : dnnl::memory::dims{s.n, s.c, s.oh(), s.ow()},
+                               dt::f32, layout);
   const auto algo = s.max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_exclude_padding;
-  const dnnl::memory::dims strides{s.sh, s.sw}, kernel{s.kh, s.kw}, pad_l{s.pt, s.pl}, pad_r{s.pb, s.pr};
+  dnnl::memory::dims strides{s.sh, s.sw}, kernel{s.kh, s.kw}, pad_l{s.pt, s.pl}, pad_r{s.pb, s.pr};
+  if (v) {
+    strides.insert(strides.begin(), s.sd);
+    kernel.insert(kernel.begin(), s.kd);
+    pad_l.insert(pad_l.begin(), s.pf);
+    pad_r.insert(pad_r.begin(), s.pk);
+  }
   const dnnl::pooling_forward::desc fd(dnnl::prop_kind::forward_training, algo, src, dst, strides, kernel,
                                        pad_l, pad_r);
   const dnnl::pooling_forward::primitive_desc fpd(fd, cpu_engine());
@@ -61,27 +71,31 @@ void Pooling::backward(const PoolSpec& spec, const float* dy, float* dx) {
   e.bwd.run();
 }
 
-void pool2d_reference(const PoolSpec& s, const float* x, float* y) {
+void pool_reference(const PoolSpec& s, const float* x, float* y) {
+  const int64_t od = s.od(), oh = s.oh(), ow = s.ow();
+  // Element (n, ch, z, r, q) of x in its layout; the output's alike with its extents.
+  const auto at = [&](int64_t n, int64_t ch, int64_t z, int64_t r, int64_t q, int64_t D, int64_t H, int64_t W) {
+    return s.channels_first ? (((n * s.c + ch) * D + z) * H + r) * W + q : (((n * D + z) * H + r) * W + q) * s.c + ch;
+  };
   for (int64_t n = 0; n < s.n; ++n)
-    for (int64_t i = 0; i < s.oh(); ++i)
-      for (int64_t j = 0; j < s.ow(); ++j)
-        for (int64_t ch = 0; ch < s.c; ++ch) {
-          double best = -std::numeric_limits<double>::infinity(), sum = 0.0;
-          int64_t count = 0;
-          for (int64_t a = 0; a < s.kh; ++a)
-            for (int64_t b = 0; b < s.kw; ++b) {
-              const int64_t r = i * s.sh + a - s.pt, c = j * s.sw + b - s.pl;
-              if (r < 0 || r >= s.h || c < 0 || c >= s.w) continue;
-              const double v = s.channels_first ? x[((n * s.c + ch) * s.h + r) * s.w + c]
-                                                : x[((n * s.h + r) * s.w + c) * s.c + ch];
-              best = std::max(best, v);
-              sum += v;
-              ++count;
-            }
-          const int64_t at = s.channels_first ? ((n * s.c + ch) * s.oh() + i) * s.ow() + j
-                                              : ((n * s.oh() + i) * s.ow() + j) * s.c + ch;
-          y[at] = static_cast<float>(s.max ? best : sum / count);
-        }
+    for (int64_t z = 0; z < od; ++z)
+      for (int64_t i = 0; i < oh; ++i)
+        for (int64_t j = 0; j < ow; ++j)
+          for (int64_t ch = 0; ch < s.c; ++ch) {
+            double best = -std::numeric_limits<double>::infinity(), sum = 0.0;
+            int64_t count = 0;
+            for (int64_t e = 0; e < s.kd; ++e)
+              for (int64_t a = 0; a < s.kh; ++a)
+                for (int64_t b = 0; b < s.kw; ++b) {
+                  const int64_t zz = z * s.sd + e - s.pf, r = i * s.sh + a - s.pt, c = j * s.sw + b - s.pl;
+                  if (zz < 0 || zz >= s.d || r < 0 || r >= s.h || c < 0 || c >= s.w) continue;
+                  const double v = x[at(n, ch, zz, r, c, s.d, s.h, s.w)];
+                  best = std::max(best, v);
+                  sum += v;
+                  ++count;
+                }
+            y[at(n, ch, z, i, j, od, oh, ow)] = static_cast<float>(s.max ? best : sum / count);
+          }
 }
 
 }  // namespace soma::kernels

@@ -1,6 +1,6 @@
 #pragma once
-// 2-D max and average pooling on oneDNN, channels-last: x (N, H, W, C) -> y (N, OH, OW, C), or
-// channels-first (N, C, H, W) -> (N, C, OH, OW), which oneDNN takes as it is (nchw). Average
+// 2-D and 3-D max and average pooling on oneDNN, channels-last: x (N, [D,] H, W, C) -> y (N, [OD,] OH, OW,
+// C), or channels-first (N, C, [D,] H, W) -> (N, C, [OD,] OH, OW), which oneDNN takes as it is (nchw). Average
 // pooling divides by the number of window elements inside the input (padding excluded), as TensorFlow's
 // "same" padding does. Max pooling keeps oneDNN's workspace (the argmax) for backward.
 #include <cstdint>
@@ -15,10 +15,14 @@ struct PoolSpec {
   int64_t n = 0, h = 0, w = 0, c = 0;
   int64_t kh = 2, kw = 2, sh = 2, sw = 2;
   int64_t pt = 0, pl = 0, pb = 0, pr = 0;
+  // The depth axis of a 3-D pool: extent, window, stride, padding front and back; the defaults make 2-D.
+  int64_t d = 1, kd = 1, sd = 1, pf = 0, pk = 0;
   bool max = true;
   bool channels_first = false;
+  int64_t od() const { return (d + pf + pk - kd) / sd + 1; }
   int64_t oh() const { return (h + pt + pb - kh) / sh + 1; }
   int64_t ow() const { return (w + pl + pr - kw) / sw + 1; }
+  bool volumetric() const { return d != 1 || kd != 1 || pf != 0 || pk != 0; }
   bool operator==(const PoolSpec&) const = default;
 };
 
@@ -38,6 +42,6 @@ class Pooling {
   std::vector<Entry> cache_;
 };
 
-void pool2d_reference(const PoolSpec& spec, const float* x, float* y);
+void pool_reference(const PoolSpec& spec, const float* x, float* y);
 
 }  // namespace soma::kernels

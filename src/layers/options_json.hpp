@@ -113,24 +113,30 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MaskingOptions, mask_value, inpu
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PermuteOptions, dims, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RepeatVectorOptions, n, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DropoutOptions, rate, input_shape, name)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Conv2DOptions, filters, kernel_size, strides, padding,
-                                                data_format, dilation_rate, activation, use_bias,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ConvOptions, filters, kernel_size, strides, padding, data_format,
+                                                dilation_rate, groups, activation, use_bias, kernel_initializer,
+                                                bias_initializer, kernel_regularizer, bias_regularizer,
+                                                activity_regularizer, kernel_constraint, bias_constraint,
+                                                input_shape, name, dtype)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ConvTransposeOptions, filters, kernel_size, strides, padding,
+                                                output_padding, data_format, dilation_rate, activation, use_bias,
                                                 kernel_initializer, bias_initializer, kernel_regularizer,
                                                 bias_regularizer, activity_regularizer, kernel_constraint,
                                                 bias_constraint, input_shape, name, dtype)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Conv1DOptions, filters, kernel_size, strides, padding,
-                                                data_format, dilation_rate, activation, use_bias,
-                                                kernel_initializer, bias_initializer, kernel_regularizer,
-                                                bias_regularizer, activity_regularizer, kernel_constraint,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DepthwiseConvOptions, kernel_size, strides, padding,
+                                                depth_multiplier, data_format, dilation_rate, activation, use_bias,
+                                                depthwise_initializer, bias_initializer, depthwise_regularizer,
+                                                bias_regularizer, activity_regularizer, depthwise_constraint,
                                                 bias_constraint, input_shape, name, dtype)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Pooling2DOptions, pool_size, strides, padding, data_format,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SeparableConvOptions, filters, kernel_size, strides, padding,
+                                                data_format, dilation_rate, depth_multiplier, activation, use_bias,
+                                                depthwise_initializer, pointwise_initializer, bias_initializer,
+                                                depthwise_regularizer, pointwise_regularizer, bias_regularizer,
+                                                activity_regularizer, depthwise_constraint, pointwise_constraint,
+                                                bias_constraint, input_shape, name, dtype)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PoolingOptions, pool_size, strides, padding, data_format,
                                                 input_shape, name)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Pooling1DOptions, pool_size, strides, padding, data_format,
-                                                input_shape, name)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GlobalPooling2DOptions, data_format, keepdims, input_shape,
-                                                name)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GlobalPooling1DOptions, data_format, keepdims, input_shape,
-                                                name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GlobalPoolingOptions, data_format, keepdims, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BatchNormalizationOptions, axis, momentum, epsilon, center,
                                                 scale, beta_initializer, gamma_initializer,
                                                 moving_mean_initializer, moving_variance_initializer,

@@ -23,16 +23,18 @@ Config Dense::get_config() const {
   c["dtype"] = mixed_precision::name(policy_);  // the policy it was built with, global or not
   return c;
 }
-Config Conv2D::get_config() const {
-  Config c = soma::detail::options_config(options_, name());
-  c["dtype"] = bf16_ ? "mixed_bfloat16" : "float32";
-  return c;
-}
-Config Conv1D::get_config() const {
-  Config c = soma::detail::options_config(options_, name());
-  c["dtype"] = bf16_ ? "mixed_bfloat16" : "float32";
-  return c;
-}
+// The convolutions write the dtype policy they were built with, global or not.
+#define SOMA_CONV_CONFIG(Family)                                  \
+  Config Family::get_config() const {                             \
+    Config c = soma::detail::options_config(options_, name());    \
+    c["dtype"] = bf16() ? "mixed_bfloat16" : "float32";           \
+    return c;                                                     \
+  }
+SOMA_CONV_CONFIG(Conv)
+SOMA_CONV_CONFIG(ConvTranspose)
+SOMA_CONV_CONFIG(DepthwiseConv)
+SOMA_CONV_CONFIG(SeparableConv)
+#undef SOMA_CONV_CONFIG
 Config Activation::get_config() const {
   return soma::detail::options_config(options_, name());
 }
@@ -82,16 +84,13 @@ SOMA_PADDING_CONFIG(UpSampling3D)
 Config Dropout::get_config() const {
   return soma::detail::options_config(options_, name());
 }
-Config Pooling2D::get_config() const {
-  return soma::detail::options_config(options_, name());
-}
-Config Pooling1D::get_config() const {
+Config Pooling::get_config() const {
   return soma::detail::options_config(options_, name());
 }
 Config GlobalPooling1D::get_config() const {
   return soma::detail::options_config(options_, name());
 }
-Config GlobalPooling2D::get_config() const {
+Config GlobalPooling::get_config() const {
   return soma::detail::options_config(options_, name());
 }
 Config BatchNormalization::get_config() const {
@@ -223,18 +222,28 @@ Registry& registry() {
     f["UpSampling2D"] = plain<UpSampling2D, UpSampling2DOptions>("UpSampling2D");
     f["UpSampling3D"] = plain<UpSampling3D, UpSampling3DOptions>("UpSampling3D");
     f["Dropout"] = plain<Dropout, DropoutOptions>("Dropout");
-    f["Conv2D"] = plain<Conv2D, Conv2DOptions>("Conv2D");
-    f["Conv1D"] = plain<Conv1D, Conv1DOptions>("Conv1D");
-    f["MaxPooling2D"] = plain<MaxPooling2D, Pooling2DOptions>("MaxPooling2D");
-    f["AveragePooling2D"] = plain<AveragePooling2D, Pooling2DOptions>("AveragePooling2D");
-    f["MaxPooling1D"] = plain<MaxPooling1D, Pooling1DOptions>("MaxPooling1D");
-    f["AveragePooling1D"] = plain<AveragePooling1D, Pooling1DOptions>("AveragePooling1D");
-    f["GlobalAveragePooling1D"] =
-        plain<GlobalAveragePooling1D, GlobalPooling1DOptions>("GlobalAveragePooling1D");
-    f["GlobalMaxPooling1D"] = plain<GlobalMaxPooling1D, GlobalPooling1DOptions>("GlobalMaxPooling1D");
-    f["GlobalAveragePooling2D"] =
-        plain<GlobalAveragePooling2D, GlobalPooling2DOptions>("GlobalAveragePooling2D");
-    f["GlobalMaxPooling2D"] = plain<GlobalMaxPooling2D, GlobalPooling2DOptions>("GlobalMaxPooling2D");
+    f["Conv1D"] = plain<Conv1D, ConvOptions>("Conv1D");
+    f["Conv2D"] = plain<Conv2D, ConvOptions>("Conv2D");
+    f["Conv3D"] = plain<Conv3D, ConvOptions>("Conv3D");
+    f["Conv1DTranspose"] = plain<Conv1DTranspose, ConvTransposeOptions>("Conv1DTranspose");
+    f["Conv2DTranspose"] = plain<Conv2DTranspose, ConvTransposeOptions>("Conv2DTranspose");
+    f["Conv3DTranspose"] = plain<Conv3DTranspose, ConvTransposeOptions>("Conv3DTranspose");
+    f["DepthwiseConv1D"] = plain<DepthwiseConv1D, DepthwiseConvOptions>("DepthwiseConv1D");
+    f["DepthwiseConv2D"] = plain<DepthwiseConv2D, DepthwiseConvOptions>("DepthwiseConv2D");
+    f["SeparableConv1D"] = plain<SeparableConv1D, SeparableConvOptions>("SeparableConv1D");
+    f["SeparableConv2D"] = plain<SeparableConv2D, SeparableConvOptions>("SeparableConv2D");
+    f["MaxPooling1D"] = plain<MaxPooling1D, PoolingOptions>("MaxPooling1D");
+    f["AveragePooling1D"] = plain<AveragePooling1D, PoolingOptions>("AveragePooling1D");
+    f["MaxPooling2D"] = plain<MaxPooling2D, PoolingOptions>("MaxPooling2D");
+    f["AveragePooling2D"] = plain<AveragePooling2D, PoolingOptions>("AveragePooling2D");
+    f["MaxPooling3D"] = plain<MaxPooling3D, PoolingOptions>("MaxPooling3D");
+    f["AveragePooling3D"] = plain<AveragePooling3D, PoolingOptions>("AveragePooling3D");
+    f["GlobalAveragePooling1D"] = plain<GlobalAveragePooling1D, GlobalPoolingOptions>("GlobalAveragePooling1D");
+    f["GlobalMaxPooling1D"] = plain<GlobalMaxPooling1D, GlobalPoolingOptions>("GlobalMaxPooling1D");
+    f["GlobalAveragePooling2D"] = plain<GlobalAveragePooling2D, GlobalPoolingOptions>("GlobalAveragePooling2D");
+    f["GlobalMaxPooling2D"] = plain<GlobalMaxPooling2D, GlobalPoolingOptions>("GlobalMaxPooling2D");
+    f["GlobalAveragePooling3D"] = plain<GlobalAveragePooling3D, GlobalPoolingOptions>("GlobalAveragePooling3D");
+    f["GlobalMaxPooling3D"] = plain<GlobalMaxPooling3D, GlobalPoolingOptions>("GlobalMaxPooling3D");
     f["BatchNormalization"] = [](const Config& c) {
       // Keras 2 files write the axis as a list ([3]); a one-element list is that axis.
       if (c.is_object() && c.contains("axis") && c["axis"].is_array()) {

@@ -107,7 +107,7 @@ TEST(Bf16Convolution, ForwardAndBackwardAgree) {
     conv.forward(s, x16.data<bfloat16>(), k.f32(), b.f32(), got.f32());
     ConvSpec f32 = s;
     f32.bf16 = false;
-    conv2d_reference(f32, x.f32(), k.f32(), b.f32(), want.f32());
+    conv_reference(f32, x.f32(), k.f32(), b.f32(), want.f32());
     for (int64_t i = 0; i < got.numel(); ++i) ASSERT_NEAR(got.f32()[i], want.f32()[i], 1e-4f) << i;
 
     const Tensor dy16 = random_tensor(got.shape()).astype(DType::bfloat16);
@@ -116,7 +116,7 @@ TEST(Bf16Convolution, ForwardAndBackwardAgree) {
     conv.backward_data(s, dy16.data<bfloat16>(), k.f32(), dx.f32());
     conv.backward_weights(s, x16.data<bfloat16>(), dy16.data<bfloat16>(), dk.f32());
     f32.bias = false;
-    conv2d_reference(f32, x.f32(), k.f32(), nullptr, y.f32());
+    conv_reference(f32, x.f32(), k.f32(), nullptr, y.f32());
     auto dot = [](const Tensor& a, const Tensor& c) {
       double acc = 0.0;
       for (int64_t i = 0; i < a.numel(); ++i) acc += static_cast<double>(a.f32()[i]) * c.f32()[i];

@@ -22,15 +22,18 @@ void expect_close(const Tensor& got, const Tensor& want, float tol) {
 
 class ConvVsReference : public ::testing::TestWithParam<ConvSpec> {};
 
+Tensor conv_input(const ConvSpec& s) { return random_tensor({s.n, s.d, s.h, s.w, s.c}); }
+Tensor conv_kernel(const ConvSpec& s) { return random_tensor({s.kernel_numel()}); }
+Tensor conv_output(const ConvSpec& s) { return Tensor::empty({s.n, s.od(), s.oh(), s.ow(), s.o}); }
+
 TEST_P(ConvVsReference, ForwardAgrees) {
   const ConvSpec s = GetParam();
   set_seed(21);
-  const Tensor x = random_tensor({s.n, s.h, s.w, s.c}), k = random_tensor({s.kh, s.kw, s.c, s.o});
-  const Tensor b = random_tensor({s.o});
-  Tensor got = Tensor::empty({s.n, s.oh(), s.ow(), s.o}), want = Tensor::empty({s.n, s.oh(), s.ow(), s.o});
+  const Tensor x = conv_input(s), k = conv_kernel(s), b = random_tensor({s.o});
+  Tensor got = conv_output(s), want = conv_output(s);
   Convolution conv;
   conv.forward(s, x.f32(), k.f32(), b.f32(), got.f32());
-  conv2d_reference(s, x.f32(), k.f32(), b.f32(), want.f32());
+  conv_reference(s, x.f32(), k.f32(), b.f32(), want.f32());
   expect_close(got, want, 1e-4f);
 }
 
@@ -41,10 +44,11 @@ TEST_P(ConvVsReference, BackwardIsTheAdjointOfForward) {
   s.bias = false;
   s.relu = false;
   set_seed(22);
-  const Tensor x = random_tensor({s.n, s.h, s.w, s.c}), k = random_tensor({s.kh, s.kw, s.c, s.o});
-  const Tensor dy = random_tensor({s.n, s.oh(), s.ow(), s.o});
-  Tensor y = Tensor::empty(dy.shape()), dx = Tensor::empty(x.shape()), dk = Tensor::empty(k.shape());
-  conv2d_reference(s, x.f32(), k.f32(), nullptr, y.f32());
+  const Tensor x = conv_input(s), k = conv_kernel(s);
+  Tensor y = conv_output(s);
+  const Tensor dy = random_tensor(y.shape());
+  Tensor dx = Tensor::empty(x.shape()), dk = Tensor::empty(k.shape());
+  conv_reference(s, x.f32(), k.f32(), nullptr, y.f32());
   Convolution conv;
   conv.backward_data(s, dy.f32(), k.f32(), dx.f32());
   conv.backward_weights(s, x.f32(), dy.f32(), dk.f32());
@@ -81,18 +85,39 @@ INSTANTIATE_TEST_SUITE_P(
                  .pr = 1,
                  .bias = true},
         ConvSpec{
-            .n = 1, .h = 5, .w = 5, .c = 4, .o = 2, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1, .pr = 1}));
+            .n = 1, .h = 5, .w = 5, .c = 4, .o = 2, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1, .pr = 1},
+        // Groups: 6 channels in 3 groups to 9 filters; and depthwise, a group per channel, multiplier 2.
+        ConvSpec{.n = 2, .h = 6, .w = 7, .c = 6, .o = 9, .kh = 3, .kw = 3, .groups = 3, .bias = true},
+        ConvSpec{.n = 2, .h = 7, .w = 5, .c = 5, .o = 10, .kh = 3, .kw = 3, .sh = 2, .sw = 2, .pt = 1,
+                 .pl = 1, .pb = 1, .pr = 1, .groups = 5, .bias = true, .relu = true},
+        // 3-D: depth with its own stride, padding and dilation.
+        ConvSpec{.n = 2, .h = 5, .w = 4, .c = 3, .o = 2, .kh = 3, .kw = 2, .d = 6, .kd = 3, .sd = 2,
+                 .pf = 1, .pk = 1, .bias = true},
+        ConvSpec{.n = 1, .h = 4, .w = 4, .c = 2, .o = 3, .kh = 2, .kw = 2, .d = 7, .kd = 2, .dd = 2},
+        // Transposed: strides, cropping "same" padding, odd sizes, and an output grown past the full
+        // length (negative padding after: Keras' output_padding).
+        ConvSpec{.n = 2, .h = 4, .w = 5, .c = 3, .o = 4, .kh = 3, .kw = 3, .sh = 2, .sw = 2, .transposed = true,
+                 .bias = true},
+        ConvSpec{.n = 2, .h = 4, .w = 3, .c = 2, .o = 3, .kh = 3, .kw = 4, .sh = 2, .sw = 2, .pt = 1,
+                 .pl = 1, .pb = 0, .pr = 1, .transposed = true, .bias = true, .relu = true},
+        ConvSpec{.n = 1, .h = 3, .w = 3, .c = 2, .o = 2, .kh = 3, .kw = 2, .sh = 2, .sw = 3, .pt = 1,
+                 .pl = 0, .pb = 0, .pr = -1, .transposed = true, .bias = true},
+        ConvSpec{.n = 1, .h = 3, .w = 4, .c = 2, .o = 3, .kh = 2, .kw = 2, .dh = 2, .dw = 2,
+                 .transposed = true},
+        ConvSpec{.n = 1, .h = 3, .w = 3, .c = 2, .o = 2, .kh = 2, .kw = 2, .sh = 2, .sw = 2, .d = 3, .kd = 3,
+                 .sd = 2, .pf = 1, .pk = 0, .transposed = true, .bias = true}));
 
 class PoolVsReference : public ::testing::TestWithParam<PoolSpec> {};
 
 TEST_P(PoolVsReference, ForwardAgreesAndBackwardRoutesTheGradient) {
   const PoolSpec s = GetParam();
   set_seed(23);
-  const Tensor x = random_tensor({s.n, s.h, s.w, s.c});
-  Tensor got = Tensor::empty({s.n, s.oh(), s.ow(), s.c}), want = Tensor::empty({s.n, s.oh(), s.ow(), s.c});
+  // Flat tensors: the kernels read the layout the spec names.
+  const Tensor x = random_tensor({s.n * s.d * s.h * s.w * s.c});
+  Tensor got = Tensor::empty({s.n * s.od() * s.oh() * s.ow() * s.c}), want = got.clone();
   Pooling pool;
   pool.forward(s, x.f32(), got.f32());
-  pool2d_reference(s, x.f32(), want.f32());
+  pool_reference(s, x.f32(), want.f32());
   expect_close(got, want, 1e-6f);
   // Pooling is linear in x for a fixed argmax (max) or always (average): <pool(x), dy> = <x, dx(dy)>.
   const Tensor dy = random_tensor(got.shape());
@@ -163,7 +188,15 @@ INSTANTIATE_TEST_SUITE_P(
                                .pb = 1,
                                .pr = 1,
                                .max = false,
-                               .channels_first = true}));
+                               .channels_first = true},
+                      // 3-D: depth windows, strides and "same" padding, in both layouts.
+                      PoolSpec{.n = 2, .h = 5, .w = 4, .c = 3, .d = 6},
+                      PoolSpec{.n = 1, .h = 5, .w = 5, .c = 2, .kh = 3, .kw = 2, .sh = 2, .sw = 1, .pt = 1,
+                               .pb = 1, .pr = 1, .d = 5, .kd = 3, .sd = 2, .pf = 1, .pk = 1, .max = false},
+                      PoolSpec{.n = 2, .h = 4, .w = 5, .c = 3, .kh = 2, .kw = 3, .sh = 1, .sw = 2, .d = 3,
+                               .kd = 2, .sd = 1, .channels_first = true},
+                      PoolSpec{.n = 1, .h = 3, .w = 4, .c = 2, .kh = 3, .kw = 4, .sh = 1, .sw = 1, .d = 5,
+                               .kd = 5, .sd = 1, .max = false, .channels_first = true}));
 
 }  // namespace
 }  // namespace soma::kernels

@@ -161,6 +161,80 @@ std::vector<Case> cases() {
                                                        .dilation_rate = {2}});
        },
        Shape{9, 2}},
+      {"Conv3D",
+       [] {
+         return std::make_unique<Conv3D>(ConvOptions{
+             .filters = 4, .kernel_size = {3, 2, 2}, .strides = {2, 1, 1}, .padding = "same", .groups = 2});
+       },
+       Shape{5, 4, 4, 2}},
+      {"Conv1DTranspose",
+       [] {
+         return std::make_unique<Conv1DTranspose>(
+             ConvTransposeOptions{.filters = 2, .kernel_size = {3}, .strides = {2}, .output_padding = {1}});
+       },
+       Shape{5, 3}},
+      {"Conv2DTranspose",
+       [] {
+         return std::make_unique<Conv2DTranspose>(ConvTransposeOptions{.filters = 3,
+                                                                       .kernel_size = {3, 2},
+                                                                       .strides = {2},
+                                                                       .padding = "same",
+                                                                       .data_format = "channels_first",
+                                                                       .activation = "relu"});
+       },
+       Shape{2, 4, 5}},
+      {"Conv3DTranspose",
+       [] {
+         return std::make_unique<Conv3DTranspose>(
+             ConvTransposeOptions{.filters = 1, .kernel_size = {2}, .dilation_rate = {1, 2, 1}});
+       },
+       Shape{2, 3, 3, 2}},
+      {"DepthwiseConv1D",
+       [] {
+         return std::make_unique<DepthwiseConv1D>(
+             DepthwiseConvOptions{.kernel_size = {3}, .depth_multiplier = 2, .data_format = "channels_first"});
+       },
+       Shape{3, 7}},
+      {"DepthwiseConv2D",
+       [=] {
+         return std::make_unique<DepthwiseConv2D>(DepthwiseConvOptions{.kernel_size = {3},
+                                                                       .strides = {2},
+                                                                       .padding = "same",
+                                                                       .depth_multiplier = 3,
+                                                                       .use_bias = false,
+                                                                       .depthwise_regularizer = reg});
+       },
+       Shape{6, 6, 2}},
+      {"SeparableConv1D",
+       [] {
+         return std::make_unique<SeparableConv1D>(
+             SeparableConvOptions{.filters = 3, .kernel_size = {2}, .dilation_rate = {2}, .activation = "tanh"});
+       },
+       Shape{8, 2}},
+      {"SeparableConv2D",
+       [] {
+         return std::make_unique<SeparableConv2D>(SeparableConvOptions{.filters = 4,
+                                                                       .kernel_size = {3},
+                                                                       .padding = "same",
+                                                                       .depth_multiplier = 2,
+                                                                       .pointwise_initializer = "he_normal"});
+       },
+       Shape{5, 5, 3}},
+      {"MaxPooling3D",
+       [] { return std::make_unique<MaxPooling3D>(PoolingOptions{.pool_size = {2, 1, 2}, .padding = "same"}); },
+       Shape{3, 3, 4, 2}},
+      {"AveragePooling3D",
+       [] {
+         return std::make_unique<AveragePooling3D>(
+             PoolingOptions{.pool_size = {2}, .strides = {1}, .data_format = "channels_first"});
+       },
+       Shape{2, 3, 3, 3}},
+      {"GlobalAveragePooling3D",
+       [] { return std::make_unique<GlobalAveragePooling3D>(GlobalPoolingOptions{.keepdims = true}); },
+       Shape{2, 3, 4, 2}},
+      {"GlobalMaxPooling3D",
+       [] { return std::make_unique<GlobalMaxPooling3D>(GlobalPoolingOptions{.data_format = "channels_first"}); },
+       Shape{2, 3, 4, 2}},
       {"MaxPooling2D",
        [] {
          return std::make_unique<MaxPooling2D>(Pooling2DOptions{
@@ -342,8 +416,20 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
                            "Cropping3D",
                            "Conv2D",
                            "Conv1D",
+                           "Conv3D",
+                           "Conv1DTranspose",
+                           "Conv2DTranspose",
+                           "Conv3DTranspose",
+                           "DepthwiseConv1D",
+                           "DepthwiseConv2D",
+                           "SeparableConv1D",
+                           "SeparableConv2D",
                            "MaxPooling2D",
                            "AveragePooling2D",
+                           "MaxPooling3D",
+                           "AveragePooling3D",
+                           "GlobalAveragePooling3D",
+                           "GlobalMaxPooling3D",
                            "MaxPooling1D",
                            "GlobalAveragePooling2D",
                            "GlobalMaxPooling2D",

@@ -29,6 +29,8 @@ class Shape {
   std::vector<int64_t> to_vector() const { return {dims_.begin(), dims_.begin() + rank_}; }
 
   Shape with_dim(int i, int64_t value) const;
+  // Appends a dimension in place (ShapeError past kMaxRank): building a shape axis by axis, heap-free.
+  void push_back(int64_t d);
   // Prepends a batch dimension: the Keras "(None, ...)" shape of a layer's output.
   Shape with_batch(int64_t batch) const;
   Shape without_batch() const;

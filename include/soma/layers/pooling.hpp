@@ -1,155 +1,115 @@
 #pragma once
-// keras.layers pooling. data_format "channels_last" (the default): MaxPooling2D, AveragePooling2D take
-// (batch, height, width, channels), the 1-D layers (batch, steps, channels); "channels_first":
-// (batch, channels, height, width) and (batch, channels, steps). The global layers give (batch, channels),
-// or with keepdims the input's rank with 1 for each pooled axis.
+// keras.layers pooling in 1, 2 and 3 spatial dimensions. data_format "channels_last" (the default) takes
+// (batch, [depth,] [height,] width, channels), "channels_first" (batch, channels, ...). The global layers
+// give (batch, channels), or with keepdims the input's rank with 1 for each pooled axis.
+#include <array>
 #include <string>
 #include <vector>
 
-#include "soma/autograd/ops/pool2d_op.hpp"
+#include "soma/autograd/ops/pool_op.hpp"
 #include "soma/autograd/ops/reshape_op.hpp"
 #include "soma/autograd/ops/step_mean_op.hpp"
 #include "soma/layers/layer.hpp"
 
 namespace soma::layers {
 
-struct Pooling2DOptions {
-  std::vector<int64_t> pool_size = {2};       // {2} means {2, 2}
+// Max/AveragePooling1D, 2D and 3D. One entry of pool_size or strides stands for every axis.
+struct PoolingOptions {
+  std::vector<int64_t> pool_size = {2};       // {2} means 2 along every spatial axis
   std::vector<int64_t> strides = {};          // empty: pool_size, as Keras' strides=None
   std::string padding = "valid";              // or "same"
   std::string data_format = "channels_last";  // or "channels_first"
   std::vector<int64_t> input_shape = {};
   std::string name = "";
 };
+using Pooling1DOptions = PoolingOptions;
+using Pooling2DOptions = PoolingOptions;
+using Pooling3DOptions = PoolingOptions;
 
-// MaxPooling2D and AveragePooling2D.
-class Pooling2D : public Layer {
+// The windowed poolings: a 1-D one runs as a 2-D one over a height of 1.
+class Pooling : public Layer {
  public:
   // Known here rather than overridden: the constructor's error messages need it.
-  std::string type() const final { return geometry_.max ? "MaxPooling2D" : "AveragePooling2D"; }
+  std::string type() const final;
   Shape output_shape(const Shape& input_shape) const override;
   Config get_config() const override;
+  const PoolingOptions& options() const { return options_; }
 
  protected:
-  Pooling2D(const std::string& prefix, Pooling2DOptions options, bool max);
+  Pooling(const std::string& prefix, PoolingOptions options, int rank, bool max);
   autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
                               bool training) override;
 
  private:
-  Pooling2DOptions options_;
-  autograd::Pool2DGeometry geometry_;
-  struct Ops {
-    autograd::Pool2DOp op;
-  };
-};
-
-class MaxPooling2D final : public Pooling2D {
- public:
-  SOMA_LAYER(MaxPooling2D)
-  explicit MaxPooling2D(Pooling2DOptions options = {})
-      : Pooling2D("max_pooling2d", std::move(options), true) {}
-};
-
-class AveragePooling2D final : public Pooling2D {
- public:
-  SOMA_LAYER(AveragePooling2D)
-  explicit AveragePooling2D(Pooling2DOptions options = {})
-      : Pooling2D("average_pooling2d", std::move(options), false) {}
-};
-
-struct Pooling1DOptions {
-  std::vector<int64_t> pool_size = {2};
-  std::vector<int64_t> strides = {};  // empty: pool_size
-  std::string padding = "valid";
-  std::string data_format = "channels_last";  // or "channels_first"
-  std::vector<int64_t> input_shape = {};
-  std::string name = "";
-};
-
-// MaxPooling1D and AveragePooling1D: run as 2-D pooling over a height of 1.
-class Pooling1D : public Layer {
- public:
-  std::string type() const final { return geometry_.max ? "MaxPooling1D" : "AveragePooling1D"; }
-  Config get_config() const override;
-  Shape output_shape(const Shape& input_shape) const override;
-
- protected:
-  Pooling1D(const std::string& prefix, Pooling1DOptions options, bool max);
-  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
-                              bool training) override;
-
- private:
-  Pooling1DOptions options_;
-  autograd::Pool2DGeometry geometry_;
+  PoolingOptions options_;
+  int rank_;
+  bool max_;
+  std::array<int64_t, 3> pool_{1, 1, 1}, strides_{1, 1, 1};  // (depth, height, width)
+  autograd::PoolGeometry geometry_;
   struct Ops {
     autograd::ReshapeOp in_view, out_view;
-    autograd::Pool2DOp op;
+    autograd::PoolOp op;
   };
 };
 
-class MaxPooling1D final : public Pooling1D {
- public:
-  SOMA_LAYER(MaxPooling1D)
-  explicit MaxPooling1D(Pooling1DOptions options = {})
-      : Pooling1D("max_pooling1d", std::move(options), true) {}
-};
+#define SOMA_POOLING_LAYER(Class, prefix, rank, max)                                          \
+  class Class final : public Pooling {                                                        \
+   public:                                                                                    \
+    SOMA_LAYER(Class)                                                                         \
+    explicit Class(PoolingOptions options = {}) : Pooling(prefix, std::move(options), rank, max) {} \
+  };
+SOMA_POOLING_LAYER(MaxPooling1D, "max_pooling1d", 1, true)
+SOMA_POOLING_LAYER(AveragePooling1D, "average_pooling1d", 1, false)
+SOMA_POOLING_LAYER(MaxPooling2D, "max_pooling2d", 2, true)
+SOMA_POOLING_LAYER(AveragePooling2D, "average_pooling2d", 2, false)
+SOMA_POOLING_LAYER(MaxPooling3D, "max_pooling3d", 3, true)
+SOMA_POOLING_LAYER(AveragePooling3D, "average_pooling3d", 3, false)
+#undef SOMA_POOLING_LAYER
 
-class AveragePooling1D final : public Pooling1D {
- public:
-  SOMA_LAYER(AveragePooling1D)
-  explicit AveragePooling1D(Pooling1DOptions options = {})
-      : Pooling1D("average_pooling1d", std::move(options), false) {}
-};
-
-struct GlobalPooling2DOptions {
+struct GlobalPoolingOptions {
   std::string data_format = "channels_last";  // or "channels_first"
-  bool keepdims = false;                      // true: (batch, 1, 1, channels) / (batch, channels, 1, 1)
+  bool keepdims = false;                      // true: the input's rank, with 1 for each pooled axis
   std::vector<int64_t> input_shape = {};
   std::string name = "";
 };
+using GlobalPooling2DOptions = GlobalPoolingOptions;
+using GlobalPooling3DOptions = GlobalPoolingOptions;
+using GlobalPooling1DOptions = GlobalPoolingOptions;
 
-// GlobalAveragePooling2D and GlobalMaxPooling2D: one pool over the whole height and width.
-class GlobalPooling2D : public Layer {
+// GlobalAverage/MaxPooling2D and 3D: one pool over every spatial axis.
+class GlobalPooling : public Layer {
  public:
-  std::string type() const final { return max_ ? "GlobalMaxPooling2D" : "GlobalAveragePooling2D"; }
+  std::string type() const final;
   Shape output_shape(const Shape& input_shape) const override;
   Config get_config() const override;
 
  protected:
-  GlobalPooling2D(const std::string& prefix, GlobalPooling2DOptions options, bool max);
+  GlobalPooling(const std::string& prefix, GlobalPoolingOptions options, int rank, bool max);
   autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
                               bool training) override;
 
  private:
-  GlobalPooling2DOptions options_;
+  GlobalPoolingOptions options_;
+  int rank_;
   bool max_;
   bool channels_first_;
   struct Ops {
-    autograd::Pool2DOp op;
+    autograd::PoolOp op;
     autograd::ReshapeOp view;
   };
 };
 
-class GlobalAveragePooling2D final : public GlobalPooling2D {
- public:
-  SOMA_LAYER(GlobalAveragePooling2D)
-  explicit GlobalAveragePooling2D(GlobalPooling2DOptions options = {})
-      : GlobalPooling2D("global_average_pooling2d", std::move(options), false) {}
-};
-
-class GlobalMaxPooling2D final : public GlobalPooling2D {
- public:
-  SOMA_LAYER(GlobalMaxPooling2D)
-  explicit GlobalMaxPooling2D(GlobalPooling2DOptions options = {})
-      : GlobalPooling2D("global_max_pooling2d", std::move(options), true) {}
-};
-
-struct GlobalPooling1DOptions {
-  std::string data_format = "channels_last";  // or "channels_first"
-  bool keepdims = false;                      // true: (batch, 1, channels) / (batch, channels, 1)
-  std::vector<int64_t> input_shape = {};
-  std::string name = "";
-};
+#define SOMA_GLOBAL_POOLING_LAYER(Class, prefix, rank, max)                                               \
+  class Class final : public GlobalPooling {                                                              \
+   public:                                                                                                \
+    SOMA_LAYER(Class)                                                                                     \
+    explicit Class(GlobalPoolingOptions options = {}) : GlobalPooling(prefix, std::move(options), rank, max) {} \
+  };
+SOMA_GLOBAL_POOLING_LAYER(GlobalAveragePooling2D, "global_average_pooling2d", 2, false)
+SOMA_GLOBAL_POOLING_LAYER(GlobalMaxPooling2D, "global_max_pooling2d", 2, true)
+SOMA_GLOBAL_POOLING_LAYER(GlobalAveragePooling3D, "global_average_pooling3d", 3, false)
+SOMA_GLOBAL_POOLING_LAYER(GlobalMaxPooling3D, "global_max_pooling3d", 3, true)
+#undef SOMA_GLOBAL_POOLING_LAYER
 
 // GlobalAveragePooling1D averages the unmasked steps only when the input carries a sequence mask
 // (Embedding mask_zero); GlobalMaxPooling1D, as Keras 3's, ignores the mask. Neither passes a mask on.
@@ -170,7 +130,7 @@ class GlobalPooling1D : public Layer {
   bool channels_first_;
   struct Ops {
     autograd::ReshapeOp in_view, out_view;
-    autograd::Pool2DOp max_op;
+    autograd::PoolOp max_op;
     autograd::StepMeanOp mean_op;
   };
 };

@@ -1,5 +1,5 @@
 #pragma once
-// Moves the channel axis of a 4-D tensor: to_channels_last (N, C, H, W) -> (N, H, W, C), or back. The
+// Moves the channel axis: to_channels_last (N, C, ...) -> (N, ..., C), or back, for any spatial rank. The
 // convolutions run channels-last, so data_format="channels_first" layers wrap them in two of these.
 #include <memory>
 

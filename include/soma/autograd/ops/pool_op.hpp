@@ -1,6 +1,6 @@
 #pragma once
-// 2-D max or average pooling, channels-last: x (N, H, W, C) -> y (N, OH, OW, C); or channels-first:
-// x (N, C, H, W) -> y (N, C, OH, OW).
+// 2-D or 3-D max or average pooling, channels-last: x (N, [D,] H, W, C) -> y (N, [OD,] OH, OW, C); or
+// channels-first: x (N, C, [D,] H, W) -> y (N, C, [OD,] OH, OW). The rank of x says which.
 #include <memory>
 
 #include "soma/autograd/tape.hpp"
@@ -11,22 +11,23 @@ class Pooling;
 
 namespace soma::autograd {
 
-struct Pool2DGeometry {
+struct PoolGeometry {
   int64_t kh = 2, kw = 2;
   int64_t sh = 2, sw = 2;
   bool same = false;  // TensorFlow's "same" padding; else "valid"
   bool max = true;    // else average (over the window's elements inside the input)
   bool channels_first = false;
+  int64_t kd = 1, sd = 1;  // the depth axis' window and stride (3-D)
 };
 
-class Pool2DOp final : public Node {
+class PoolOp final : public Node {
  public:
-  Pool2DOp();
-  ~Pool2DOp() override;
-  Pool2DOp(Pool2DOp&&) noexcept;
-  Pool2DOp& operator=(Pool2DOp&&) noexcept;
+  PoolOp();
+  ~PoolOp() override;
+  PoolOp(PoolOp&&) noexcept;
+  PoolOp& operator=(PoolOp&&) noexcept;
 
-  Variable& forward(Tape* tape, Variable& x, const Pool2DGeometry& geometry);
+  Variable& forward(Tape* tape, Variable& x, const PoolGeometry& geometry);
   void backward(Tape& tape) override;
   Variable out;
 
