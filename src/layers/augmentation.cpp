@@ -3,6 +3,9 @@
 #include "layers/window_args.hpp"
 #include "soma/core/random.hpp"
 
+#include <cmath>
+#include <fmt/format.h>
+
 namespace soma::layers {
 
 namespace {
@@ -40,6 +43,143 @@ Shape RandomFlip::output_shape(const Shape& in) const {
 autograd::Variable& RandomFlip::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool training) {
   Ops& ops = frame.get<Ops>();
   return ops.op.forward(tape, x, mode_, training, generator_ ? *generator_ : random::engine());
+}
+
+namespace {
+double uniform(std::mt19937_64& g, std::pair<double, double> range) {
+  const double u = static_cast<double>(g() >> 11) * 0x1.0p-53;  // [0, 1), as RandomFlip draws
+  return range.first + (range.second - range.first) * u;
+}
+
+std::string fmt_float(float v) { return fmt::format("{:g}", v); }
+
+std::string factor_text(const std::vector<float>& f) {
+  std::string s = "(";
+  for (size_t i = 0; i < f.size(); ++i) {
+    if (i > 0) s.append(", ");
+    s.append(fmt_float(f[i]));
+  }
+  return s + ")";
+}
+}  // namespace
+
+RandomAffine::RandomAffine(const std::string& prefix, const std::string& name, const std::vector<int64_t>& input_shape)
+    : Layer(prefix, name, input_shape) {}
+
+void RandomAffine::resolve(const Common& c) {
+  const std::string who = this->who();
+  static const char* const modes[] = {"reflect", "wrap", "constant", "nearest"};
+  mode_.fill = -1;
+  for (int i = 0; i < 4; ++i)
+    if (c.fill_mode == modes[i]) mode_.fill = i;
+  if (mode_.fill < 0) {
+    throw NotImplementedError(who + ": unknown fill_mode \"" + c.fill_mode +
+                              "\"; expected one of \"reflect\", \"wrap\", \"constant\", \"nearest\".");
+  }
+  if (c.interpolation != "bilinear" && c.interpolation != "nearest") {
+    throw NotImplementedError(who + ": unknown interpolation \"" + c.interpolation +
+                              "\"; expected \"nearest\" or \"bilinear\".");
+  }
+  mode_.bilinear = c.interpolation == "bilinear";
+  mode_.fill_value = c.fill_value;
+  mode_.channels_first = detail::channels_first(c.data_format, who);
+  generator_ = seeded(c.seed);
+}
+
+std::pair<double, double> RandomAffine::factor_range(const std::vector<float>& f, const char* arg, double minimum,
+                                                     double maximum) const {
+  if (f.empty() || f.size() > 2) {
+    throw ValueError(who() + ": " + arg + " must be a number or a (lower, upper) pair, received " +
+                     factor_text(f) + ".");
+  }
+  for (float v : f) {
+    if (!(v >= minimum && v <= maximum)) {
+      const std::string bounds = std::isinf(maximum) ? " must be >= " + fmt_float(static_cast<float>(minimum))
+                                                     : " must lie in [" + fmt_float(static_cast<float>(minimum)) +
+                                                           ", " + fmt_float(static_cast<float>(maximum)) + "]";
+      throw ValueError(who() + ": " + arg + bounds + ", received " + factor_text(f) + ".");
+    }
+  }
+  if (f.size() == 1) return {-std::fabs(f[0]), std::fabs(f[0])};
+  return {std::min(f[0], f[1]), std::max(f[0], f[1])};
+}
+
+Shape RandomAffine::output_shape(const Shape& in) const {
+  if (in.rank() != 3) {
+    throw ShapeError(who() + ": expected images of rank 4, " +
+                     (mode_.channels_first ? "(batch, channels, height, width)" : "(batch, height, width, channels)") +
+                     ", received " + in.with_batch(-1).str() + ".");
+  }
+  return in;
+}
+
+autograd::Variable& RandomAffine::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                                          bool training) {
+  if (!training) return x;
+  Ops& ops = frame.get<Ops>();
+  const Shape& s = x.value.shape();
+  const int64_t h = mode_.channels_first ? s[2] : s[1], w = mode_.channels_first ? s[3] : s[2];
+  ops.transforms.clear();
+  draw(ops.transforms, s[0], h, w, generator_ ? *generator_ : random::engine());
+  return ops.op.forward(tape, x, ops.transforms, mode_);
+}
+
+RandomTranslation::RandomTranslation(RandomTranslationOptions o)
+    : RandomAffine("random_translation", o.name, o.input_shape), options_(std::move(o)) {
+  resolve({options_.fill_mode, options_.interpolation, options_.fill_value, options_.seed, options_.data_format});
+  height_ = factor_range(options_.height_factor, "height_factor", -1.0, 1.0);
+  width_ = factor_range(options_.width_factor, "width_factor", -1.0, 1.0);
+}
+
+// Keras' translation matrix [1, 0, -dx, 0, 1, -dy, 0, 0]: output (x, y) reads input (x - dx, y - dy).
+void RandomTranslation::draw(std::vector<float>& t, int64_t batch, int64_t h, int64_t w, std::mt19937_64& g) const {
+  const size_t first = t.size();
+  t.resize(first + static_cast<size_t>(8 * batch), 0.0f);
+  for (int64_t b = 0; b < batch; ++b) t[first + static_cast<size_t>(8 * b + 5)] = static_cast<float>(-uniform(g, height_) * h);
+  for (int64_t b = 0; b < batch; ++b) {
+    float* r = t.data() + first + 8 * b;
+    r[0] = 1.0f;
+    r[2] = static_cast<float>(-uniform(g, width_) * w);
+    r[4] = 1.0f;
+  }
+}
+
+RandomZoom::RandomZoom(RandomZoomOptions o) : RandomAffine("random_zoom", o.name, o.input_shape), options_(std::move(o)) {
+  resolve({options_.fill_mode, options_.interpolation, options_.fill_value, options_.seed, options_.data_format});
+  // Keras bounds a zoom factor below by -1 (a zoom of 0) and leaves it open above.
+  height_ = factor_range(options_.height_factor, "height_factor", -1.0, INFINITY);
+  if (!options_.width_factor.empty()) width_ = factor_range(options_.width_factor, "width_factor", -1.0, INFINITY);
+}
+
+// Keras' zoom matrix [zx, 0, (w - 1) / 2 * (1 - zx), 0, zy, (h - 1) / 2 * (1 - zy), 0, 0].
+void RandomZoom::draw(std::vector<float>& t, int64_t batch, int64_t h, int64_t w, std::mt19937_64& g) const {
+  for (int64_t b = 0; b < batch; ++b) {
+    const double zy = 1.0 + uniform(g, height_);
+    const double zx = options_.width_factor.empty() ? zy : 1.0 + uniform(g, width_);
+    const float r[8] = {static_cast<float>(zx), 0.0f, static_cast<float>((w - 1) / 2.0 * (1 - zx)), 0.0f,
+                        static_cast<float>(zy), static_cast<float>((h - 1) / 2.0 * (1 - zy)), 0.0f, 0.0f};
+    t.insert(t.end(), r, r + 8);
+  }
+}
+
+RandomRotation::RandomRotation(RandomRotationOptions o)
+    : RandomAffine("random_rotation", o.name, o.input_shape), options_(std::move(o)) {
+  resolve({options_.fill_mode, options_.interpolation, options_.fill_value, options_.seed, options_.data_format});
+  angle_ = factor_range(options_.factor, "factor", -1.0, 1.0);
+}
+
+// A rotation by a about the center ((w - 1) / 2, (h - 1) / 2), tf.keras' matrix
+// [cos, -sin, x_offset, sin, cos, y_offset, 0, 0].
+void RandomRotation::draw(std::vector<float>& t, int64_t batch, int64_t h, int64_t w, std::mt19937_64& g) const {
+  constexpr double kTwoPi = 6.283185307179586;
+  for (int64_t b = 0; b < batch; ++b) {
+    const double a = uniform(g, angle_) * kTwoPi, c = std::cos(a), s = std::sin(a);
+    const double wm = static_cast<double>(w - 1), hm = static_cast<double>(h - 1);
+    const float r[8] = {static_cast<float>(c),  static_cast<float>(-s), static_cast<float>((wm - (c * wm - s * hm)) / 2),
+                        static_cast<float>(s),  static_cast<float>(c),  static_cast<float>((hm - (s * wm + c * hm)) / 2),
+                        0.0f, 0.0f};
+    t.insert(t.end(), r, r + 8);
+  }
 }
 
 }  // namespace soma::layers

@@ -199,6 +199,64 @@ inline void from_json(const Config& j, RandomFlipOptions& o) {
   o.input_shape = j.value("input_shape", d.input_shape);
   o.name = j.value("name", d.name);
 }
+// The geometric augmentations: a factor is one number or a (lower, upper) pair; RandomZoom's width_factor
+// and every seed are null for Keras' None.
+inline Config factor_json(const std::vector<float>& f) {
+  if (f.empty()) return Config(nullptr);
+  return f.size() == 1 ? Config(f[0]) : Config(f);
+}
+inline std::vector<float> factor_from(const Config& j, const char* key) {
+  if (!j.contains(key) || j.at(key).is_null()) return {};
+  if (j.at(key).is_number()) return {j.at(key).get<float>()};
+  return j.at(key).get<std::vector<float>>();
+}
+inline Config seed_json(const std::optional<int64_t>& seed) { return seed ? Config(*seed) : Config(nullptr); }
+inline std::optional<int64_t> seed_from(const Config& j) {
+  return j.contains("seed") && !j.at("seed").is_null() ? std::optional<int64_t>(j.at("seed").get<int64_t>())
+                                                       : std::nullopt;
+}
+#define SOMA_AFFINE_COMMON_TO(o)                                                                    \
+  {"fill_mode", o.fill_mode}, {"interpolation", o.interpolation}, {"seed", seed_json(o.seed)},      \
+      {"fill_value", o.fill_value}, {"data_format", o.data_format}, {"input_shape", o.input_shape}, \
+      {"name", o.name}
+#define SOMA_AFFINE_COMMON_FROM(j, o, d)                          \
+  o.fill_mode = j.value("fill_mode", d.fill_mode);                \
+  o.interpolation = j.value("interpolation", d.interpolation);    \
+  o.seed = seed_from(j);                                          \
+  o.fill_value = j.value("fill_value", d.fill_value);             \
+  o.data_format = j.value("data_format", d.data_format);          \
+  o.input_shape = j.value("input_shape", d.input_shape);          \
+  o.name = j.value("name", d.name)
+inline void to_json(Config& j, const RandomTranslationOptions& o) {
+  j = Config{{"height_factor", factor_json(o.height_factor)}, {"width_factor", factor_json(o.width_factor)},
+             SOMA_AFFINE_COMMON_TO(o)};
+}
+inline void from_json(const Config& j, RandomTranslationOptions& o) {
+  const RandomTranslationOptions d;
+  o.height_factor = factor_from(j, "height_factor");
+  o.width_factor = factor_from(j, "width_factor");
+  SOMA_AFFINE_COMMON_FROM(j, o, d);
+}
+inline void to_json(Config& j, const RandomZoomOptions& o) {
+  j = Config{{"height_factor", factor_json(o.height_factor)}, {"width_factor", factor_json(o.width_factor)},
+             SOMA_AFFINE_COMMON_TO(o)};
+}
+inline void from_json(const Config& j, RandomZoomOptions& o) {
+  const RandomZoomOptions d;
+  o.height_factor = factor_from(j, "height_factor");
+  o.width_factor = factor_from(j, "width_factor");
+  SOMA_AFFINE_COMMON_FROM(j, o, d);
+}
+inline void to_json(Config& j, const RandomRotationOptions& o) {
+  j = Config{{"factor", factor_json(o.factor)}, SOMA_AFFINE_COMMON_TO(o)};
+}
+inline void from_json(const Config& j, RandomRotationOptions& o) {
+  const RandomRotationOptions d;
+  o.factor = factor_from(j, "factor");
+  SOMA_AFFINE_COMMON_FROM(j, o, d);
+}
+#undef SOMA_AFFINE_COMMON_TO
+#undef SOMA_AFFINE_COMMON_FROM
 // Keras writes value_dim, output_shape, attention_axes and seed as null when unset, output_shape and
 // attention_axes as one integer or a list.
 inline Config int_list_or_null(const std::vector<int64_t>& v) {

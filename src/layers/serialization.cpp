@@ -162,6 +162,15 @@ Config MultiHeadAttention::get_config() const {
 Config PositionEmbedding::get_config() const {
   return soma::detail::options_config(options_, name());
 }
+Config RandomTranslation::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config RandomZoom::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config RandomRotation::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
 Config RandomFlip::get_config() const {
   return soma::detail::options_config(options_, name());
 }
@@ -281,6 +290,9 @@ Registry& registry() {
     f["GaussianNoise"] = plain<GaussianNoise, GaussianNoiseOptions>("GaussianNoise");
     f["GaussianDropout"] = plain<GaussianDropout, GaussianDropoutOptions>("GaussianDropout");
     f["RandomFlip"] = plain<RandomFlip, RandomFlipOptions>("RandomFlip");
+    f["RandomTranslation"] = plain<RandomTranslation, RandomTranslationOptions>("RandomTranslation");
+    f["RandomZoom"] = plain<RandomZoom, RandomZoomOptions>("RandomZoom");
+    f["RandomRotation"] = plain<RandomRotation, RandomRotationOptions>("RandomRotation");
     f["PositionEmbedding"] = plain<PositionEmbedding, PositionEmbeddingOptions>("PositionEmbedding");
     f["MultiHeadAttention"] = plain<MultiHeadAttention, MultiHeadAttentionOptions>("MultiHeadAttention");
     f["ReLU"] = plain<ReLU, ReLUOptions>("ReLU");

@@ -220,6 +220,21 @@ std::vector<Case> cases() {
                                                                        .pointwise_initializer = "he_normal"});
        },
        Shape{5, 5, 3}},
+      {"RandomTranslation",
+       [] {
+         return std::make_unique<RandomTranslation>(RandomTranslationOptions{
+             .height_factor = {0.1f}, .width_factor = {-0.2f, 0.3f}, .fill_mode = "constant", .seed = 7});
+       },
+       Shape{6, 6, 1}},
+      {"RandomZoom",
+       [] {
+         return std::make_unique<RandomZoom>(
+             RandomZoomOptions{.height_factor = {-0.3f, 0.2f}, .interpolation = "nearest", .data_format = "channels_first"});
+       },
+       Shape{1, 6, 6}},
+      {"RandomRotation",
+       [] { return std::make_unique<RandomRotation>(RandomRotationOptions{.factor = {0.1f}, .fill_value = 0.5f}); },
+       Shape{6, 5, 3}},
       {"MaxPooling3D",
        [] { return std::make_unique<MaxPooling3D>(PoolingOptions{.pool_size = {2, 1, 2}, .padding = "same"}); },
        Shape{3, 3, 4, 2}},
@@ -449,6 +464,9 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
                            "GaussianNoise",
                            "GaussianDropout",
                            "RandomFlip",
+                           "RandomTranslation",
+                           "RandomZoom",
+                           "RandomRotation",
                            "LayerNormalization",
                            "MultiHeadAttention",
                            "PositionEmbedding"}) {

@@ -49,4 +49,132 @@ class RandomFlip final : public Layer {
   };
 };
 
+// The geometric augmentations: each draws a projective transform per sample (TensorFlow's 8-number form)
+// and applies it with autograd::AffineTransformOp. A factor is Keras': one number f for (-|f|, |f|), or
+// a (lower, upper) pair. fill_mode "reflect" (d c b a | a b c d | d c b a), "wrap", "constant"
+// (fill_value) or "nearest"; interpolation "bilinear" or "nearest".
+class RandomAffine : public Layer {
+ public:
+  Shape output_shape(const Shape& input_shape) const override;
+
+ protected:
+  struct Common {
+    const std::string& fill_mode;
+    const std::string& interpolation;
+    float fill_value;
+    const std::optional<int64_t>& seed;
+    const std::string& data_format;
+  };
+  RandomAffine(const std::string& prefix, const std::string& name, const std::vector<int64_t>& input_shape);
+  // The concrete constructor's (who() needs the final type).
+  void resolve(const Common& c);
+  // (lower, upper) from Keras' factor forms; each bound within [minimum, maximum].
+  std::pair<double, double> factor_range(const std::vector<float>& factor, const char* arg, double minimum,
+                                         double maximum) const;
+  // Appends 8 numbers for each of `batch` images of height h and width w.
+  virtual void draw(std::vector<float>& transforms, int64_t batch, int64_t h, int64_t w,
+                    std::mt19937_64& generator) const = 0;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
+
+ private:
+  autograd::AffineTransformOp::Mode mode_;
+  std::optional<std::mt19937_64> generator_;
+  struct Ops {
+    autograd::AffineTransformOp op;
+    std::vector<float> transforms;
+  };
+};
+
+struct RandomTranslationOptions {
+  std::vector<float> height_factor = {};  // fraction of the height: {f} for (-f, f), or {lower, upper}
+  std::vector<float> width_factor = {};
+  std::string fill_mode = "reflect";
+  std::string interpolation = "bilinear";
+  std::optional<int64_t> seed = std::nullopt;
+  float fill_value = 0.0f;
+  std::string data_format = "channels_last";
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+// keras.layers.RandomTranslation: each image shifted by uniform(lower, upper) * height rows and
+// uniform(lower, upper) * width columns (fractional shifts interpolate).
+class RandomTranslation final : public RandomAffine {
+ public:
+  SOMA_LAYER(RandomTranslation)
+  explicit RandomTranslation(RandomTranslationOptions options);
+  std::string type() const override { return "RandomTranslation"; }
+  Config get_config() const override;
+  const RandomTranslationOptions& options() const { return options_; }
+
+ protected:
+  void draw(std::vector<float>& transforms, int64_t batch, int64_t h, int64_t w,
+            std::mt19937_64& generator) const override;
+
+ private:
+  RandomTranslationOptions options_;
+  std::pair<double, double> height_, width_;
+};
+
+struct RandomZoomOptions {
+  std::vector<float> height_factor = {};  // zoom 1 + uniform(lower, upper); positive zooms out
+  std::vector<float> width_factor = {};   // empty: Keras' None, the height's zoom (aspect kept)
+  std::string fill_mode = "reflect";
+  std::string interpolation = "bilinear";
+  std::optional<int64_t> seed = std::nullopt;
+  float fill_value = 0.0f;
+  std::string data_format = "channels_last";
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+// keras.layers.RandomZoom: each image scaled about its center by 1 + uniform(lower, upper) per axis.
+class RandomZoom final : public RandomAffine {
+ public:
+  SOMA_LAYER(RandomZoom)
+  explicit RandomZoom(RandomZoomOptions options);
+  std::string type() const override { return "RandomZoom"; }
+  Config get_config() const override;
+  const RandomZoomOptions& options() const { return options_; }
+
+ protected:
+  void draw(std::vector<float>& transforms, int64_t batch, int64_t h, int64_t w,
+            std::mt19937_64& generator) const override;
+
+ private:
+  RandomZoomOptions options_;
+  std::pair<double, double> height_, width_;
+};
+
+struct RandomRotationOptions {
+  std::vector<float> factor = {};  // fraction of a full turn: {f} for (-f, f), or {lower, upper}
+  std::string fill_mode = "reflect";
+  std::string interpolation = "bilinear";
+  std::optional<int64_t> seed = std::nullopt;
+  float fill_value = 0.0f;
+  std::string data_format = "channels_last";
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+// keras.layers.RandomRotation: each image rotated about its center by uniform(lower, upper) * 360
+// degrees, positive counter-clockwise.
+class RandomRotation final : public RandomAffine {
+ public:
+  SOMA_LAYER(RandomRotation)
+  explicit RandomRotation(RandomRotationOptions options);
+  std::string type() const override { return "RandomRotation"; }
+  Config get_config() const override;
+  const RandomRotationOptions& options() const { return options_; }
+
+ protected:
+  void draw(std::vector<float>& transforms, int64_t batch, int64_t h, int64_t w,
+            std::mt19937_64& generator) const override;
+
+ private:
+  RandomRotationOptions options_;
+  std::pair<double, double> angle_;
+};
+
 }  // namespace soma::layers

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "kernels/affine_transform.hpp"
 #include "kernels/loops.hpp"
 
 namespace soma::autograd {
@@ -79,6 +80,43 @@ void RandomFlipOp::backward(Tape& tape) {
     flip_sample(g + b * per_sample, px + b * per_sample, d, mode_.channels_first, f && mode_.horizontal,
                 f && mode_.vertical, acc);
   }
+}
+
+namespace {
+kernels::AffineSpec affine_spec(const Shape& s, const AffineTransformOp::Mode& m) {
+  const ImageDims d = image_dims(s, m.channels_first);
+  return {.n = s[0],
+          .h = d.height,
+          .w = d.width,
+          .c = d.channels,
+          .channels_first = m.channels_first,
+          .interpolation = m.bilinear ? kernels::Interpolation::bilinear : kernels::Interpolation::nearest,
+          .fill_mode = static_cast<kernels::FillMode>(m.fill),
+          .fill_value = m.fill_value};
+}
+}  // namespace
+
+Variable& AffineTransformOp::forward(Tape* tape, Variable& x, const std::vector<float>& transforms, Mode mode) {
+  const Shape& s = x.value.shape();
+  if (s.rank() != 4 || static_cast<int64_t>(transforms.size()) != 8 * s[0]) {
+    throw ShapeError("AffineTransformOp: expected images of rank 4 and 8 transform numbers per image, received " +
+                     s.str() + " and " + std::to_string(transforms.size()) + " numbers.");
+  }
+  x_ = &x;
+  mode_ = mode;
+  transforms_.assign(transforms.begin(), transforms.end());  // capacity reused across steps
+  out.value.resize(s);
+  kernels::affine_transform(affine_spec(s, mode), x.value.f32(), transforms_.data(), out.value.f32());
+  finish_forward(tape, out, x.requires_grad);
+  return out;
+}
+
+void AffineTransformOp::backward(Tape& tape) {
+  if (!tape.has_grad(out) || !x_->requires_grad) return;
+  tape.write_grad(*x_, scratch_, [&](Tensor& dx) {
+    kernels::affine_transform_backward(affine_spec(out.grad.shape(), mode_), out.grad.f32(), transforms_.data(),
+                                       dx.f32());
+  });
 }
 
 }  // namespace soma::autograd

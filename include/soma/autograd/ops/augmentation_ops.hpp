@@ -33,4 +33,28 @@ class RandomFlipOp final : public Node {
   std::vector<uint8_t> flipped_;
 };
 
+// A projective transform per image (kernels/affine_transform.hpp: TensorFlow's ImageProjectiveTransformV3
+// semantics), the op behind RandomTranslation, RandomRotation and RandomZoom: the layer draws the 8
+// numbers per image, this op applies them. Linear in the image, so backward scatters the gradient back
+// through the same interpolation weights.
+class AffineTransformOp final : public Node {
+ public:
+  struct Mode {
+    bool bilinear = true;                // else nearest
+    int fill = 0;                        // 0 reflect, 1 wrap, 2 constant, 3 nearest
+    float fill_value = 0.0f;
+    bool channels_first = false;
+  };
+  // `transforms` holds 8 numbers per sample of x (batch, height, width, channels).
+  Variable& forward(Tape* tape, Variable& x, const std::vector<float>& transforms, Mode mode);
+  void backward(Tape& tape) override;
+  Variable out;
+
+ private:
+  Variable* x_ = nullptr;
+  Mode mode_;
+  std::vector<float> transforms_;
+  Tensor scratch_;
+};
+
 }  // namespace soma::autograd
