@@ -2,7 +2,7 @@
 PyTorch (1 and 2 threads) alternately, REPS times, each run in a fresh process on identical data, and
 prints the medians and the soma/PyTorch ratios. PyTorch is credited with its faster thread setting.
 
-Usage: /usr/bin/python3 bench/compare.py [--reps N] [--workloads mlp,small,binary,cnn,lstm] [--soma-flags "..."]
+Usage: /usr/bin/python3 bench/compare.py [--reps N] [--workloads mlp,small,binary,cnn,lstm,transformer,mobilenet] [--soma-flags "..."]
                                        [--no-bf16] [--before PATH/TO/OLD/bench_workload]
 --before runs a second soma build (e.g. main before a change, built with the bench preset in a git worktree)
 in the same alternation, so a change on a hot path reports its ratios before and after from one run.

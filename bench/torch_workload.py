@@ -137,6 +137,58 @@ else:
                             nn.ReLU(), nn.Linear(64, 10))
         opt = torch.optim.RMSprop(net.parameters(), lr=0.001, alpha=0.9, eps=1e-7)
         bs = 64
+    elif name == "mobilenet":
+        # examples/mobilenet_model.hpp: RandomFlip("horizontal") + RandomTranslation(0.1, 0.1) in training
+        # (per-sample flip and a bilinear, reflect-padded shift via affine_grid/grid_sample), inverted
+        # residual blocks with BatchNorm (Keras momentum 0.9 = PyTorch 0.1, epsilon 1e-3) and ReLU6.
+        xtr, xte = xtr.reshape(-1, 1, 28, 28), xte.reshape(-1, 1, 28, 28)
+        import torch.nn.functional as F
+
+        def bn(c):
+            return nn.BatchNorm2d(c, eps=1e-3, momentum=0.1)
+
+        def conv_bn(i, o, k, act=True):
+            layers = [nn.Conv2d(i, o, k, padding=k // 2, bias=False), bn(o)]
+            return nn.Sequential(*layers, nn.ReLU6()) if act else nn.Sequential(*layers)
+
+        class Block(nn.Module):
+            def __init__(self, i, t, o, s):
+                super().__init__()
+                e = i * t
+                self.expand = conv_bn(i, e, 1) if t != 1 else nn.Identity()
+                self.dw = nn.Sequential(nn.Conv2d(e, e, 3, s, 1, groups=e, bias=False), bn(e), nn.ReLU6())
+                self.project = conv_bn(e, o, 1, act=False)
+                self.residual = s == 1 and i == o
+
+            def forward(self, x):
+                h = self.project(self.dw(self.expand(x)))
+                return x + h if self.residual else h
+
+        class MobileNet(nn.Module):
+            def __init__(self):
+                super().__init__()
+                blocks, c = [], 32
+                for t, o, s in [(1, 16, 1), (4, 24, 2), (4, 24, 1), (4, 32, 2), (4, 32, 1), (4, 64, 1)]:
+                    blocks.append(Block(c, t, o, s))
+                    c = o
+                self.body = nn.Sequential(conv_bn(1, 32, 3), *blocks, conv_bn(64, 128, 1))
+                self.head = nn.Sequential(nn.Dropout(0.2), nn.Linear(128, 10))
+
+            def forward(self, x):
+                if self.training:
+                    n = x.shape[0]
+                    flip = torch.rand(n) <= 0.5
+                    x = torch.where(flip[:, None, None, None], x.flip(3), x)
+                    theta = torch.zeros(n, 2, 3)
+                    theta[:, 0, 0] = theta[:, 1, 1] = 1
+                    theta[:, :, 2] = (torch.rand(n, 2) * 0.2 - 0.1) * 2  # normalised coordinates span 2
+                    grid = F.affine_grid(theta, x.shape, align_corners=False)
+                    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+                return self.head(self.body(x).mean((2, 3)))
+
+        net = MobileNet()
+        opt = torch.optim.Adam(net.parameters(), lr=0.001, eps=1e-7)
+        bs = 128
     elif name == "lstm":
         xtr, xte = xtr.reshape(-1, 28, 28), xte.reshape(-1, 28, 28)
 

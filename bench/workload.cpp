@@ -10,6 +10,7 @@
 #include <soma/soma.hpp>
 
 #include "../examples/imdb_data.hpp"
+#include "../examples/mobilenet_model.hpp"
 #include "../examples/transformer_model.hpp"
 
 namespace {
@@ -72,7 +73,7 @@ Workload make(const std::string& name, const std::string& dir) {
     w.model = std::move(seq);
     return w;
   }
-  const soma::Shape sample = name == "cnn"    ? soma::Shape{28, 28, 1}
+  const soma::Shape sample = name == "cnn" || name == "mobilenet" ? soma::Shape{28, 28, 1}
                              : name == "lstm" ? soma::Shape{28, 28}
                                               : soma::Shape{784};
   w.x_train = (train.images / 255.0f).reshape(sample.with_batch(-1));
@@ -105,13 +106,19 @@ Workload make(const std::string& name, const std::string& dir) {
     seq->add(L::Dense({.units = 10, .activation = "softmax"}));
     seq->compile({.optimizer = "rmsprop", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
     w.batch_size = 64;
+  } else if (name == "mobilenet") {
+    // examples/mobilenet_fashion's model and optimizer (a functional graph, not a Sequential).
+    w.model = std::make_unique<soma::Model>(example::small_mobilenet());
+    w.model->compile({.optimizer = "adam", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
+    w.batch_size = 128;
+    return w;
   } else if (name == "lstm") {
     seq->add(L::LSTM({.units = 128, .input_shape = {28, 28}}));
     seq->add(L::Dense({.units = 10, .activation = "softmax"}));
     seq->compile({.optimizer = "adam", .loss = "categorical_crossentropy", .metrics = {"accuracy"}});
     w.batch_size = 128;
   } else {
-    throw soma::ValueError("unknown workload \"" + name + "\"; known: mlp, small, binary, cnn, lstm, transformer.");
+    throw soma::ValueError("unknown workload \"" + name + "\"; known: mlp, small, binary, cnn, lstm, transformer, mobilenet.");
   }
   w.model = std::move(seq);
   return w;
@@ -122,7 +129,7 @@ int main(int argc, char** argv) try {
   std::string name = "mlp", data;
   int warmup_steps = 50, epochs = 1;
   CLI::App app{"Time one soma seed workload (training epoch, inference, peak memory)"};
-  app.add_option("--workload", name, "mlp, small, binary, cnn, lstm or transformer");
+  app.add_option("--workload", name, "mlp, small, binary, cnn, lstm, transformer or mobilenet");
   app.add_option("--data", data, "Fashion-MNIST directory, or for transformer the one with IMDB's reviews.json");
   app.add_option("--warmup-steps", warmup_steps, "Untimed training steps first");
   app.add_option("--epochs", epochs, "Timed training epochs (samples/s is their average)");

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
 for ex in mlp_mnist sgd_nesterov adam_small binary_classifier cnn_mnist lstm_mnist imdb_sentiment char_rnn overfitting \
-          resnet_fashion two_inputs siamese_mnist transformer_imdb; do
+          resnet_fashion mobilenet_fashion two_inputs siamese_mnist transformer_imdb; do
   out=$(./build/release/examples/$ex --dataset fashion_mnist --epochs 1 --limit 6000 --verbose 2 2>&1) || { echo "$out"; status=1; continue; }
   line=$(grep '^RESULT ' <<<"$out" || true)
   if [[ -z "$line" ]]; then echo "$out"; echo "FAIL: $ex printed no RESULT line"; status=1; else echo "$line"; fi
@@ -16,6 +16,13 @@ if out=$(./build/release/examples/explain_cnn --dataset fashion_mnist --epochs 1
   grep '^RESULT ' <<<"$out"
 else
   echo "$out"; echo "FAIL: explain_cnn"; status=1
+fi
+# autoencoder_fashion writes its picture there too.
+if out=$(./build/release/examples/autoencoder_fashion --dataset fashion_mnist --epochs 1 --limit 6000 --verbose 2 \
+           --out "$pics" 2>&1) && [[ -s "$pics/denoising.png" ]]; then
+  grep '^RESULT ' <<<"$out"
+else
+  echo "$out"; echo "FAIL: autoencoder_fashion"; status=1
 fi
 rm -rf "$pics"
 

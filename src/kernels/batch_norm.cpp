@@ -9,9 +9,12 @@ namespace {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
+// 4-D descriptors of the same memory: oneDNN 2.6 runs a 2-D (nc) or 3-D batch norm on its reference
+// implementation ("ncsp_bnorm"), measured 20 ms per call on a (128 * 28 * 28, 32) batch, and a 4-D nhwc or
+// nchw one on its JIT kernels.
 dnnl::memory::desc data_desc(const BatchNormSpec& s) {
-  if (s.inner == 1) return {{s.outer, s.c}, dt::f32, tag::nc};
-  return {{s.outer, s.c, s.inner}, dt::f32, tag::ncw};
+  if (s.inner == 1) return {{s.outer, s.c, 1, 1}, dt::f32, tag::nhwc};
+  return {{s.outer, s.c, s.inner, 1}, dt::f32, tag::nchw};
 }
 
 // Argument indices of the bound primitives, in bind order.

@@ -86,10 +86,11 @@ void RandomAffine::resolve(const Common& c) {
   generator_ = seeded(c.seed);
 }
 
-std::pair<double, double> RandomAffine::factor_range(const std::vector<float>& f, const char* arg, double minimum,
-                                                     double maximum) const {
+namespace {
+std::pair<double, double> factor_bounds(const std::string& who, const std::vector<float>& f, const char* arg,
+                                        double minimum, double maximum) {
   if (f.empty() || f.size() > 2) {
-    throw ValueError(who() + ": " + arg + " must be a number or a (lower, upper) pair, received " +
+    throw ValueError(who + ": " + arg + " must be a number or a (lower, upper) pair, received " +
                      factor_text(f) + ".");
   }
   for (float v : f) {
@@ -97,11 +98,17 @@ std::pair<double, double> RandomAffine::factor_range(const std::vector<float>& f
       const std::string bounds = std::isinf(maximum) ? " must be >= " + fmt_float(static_cast<float>(minimum))
                                                      : " must lie in [" + fmt_float(static_cast<float>(minimum)) +
                                                            ", " + fmt_float(static_cast<float>(maximum)) + "]";
-      throw ValueError(who() + ": " + arg + bounds + ", received " + factor_text(f) + ".");
+      throw ValueError(who + ": " + arg + bounds + ", received " + factor_text(f) + ".");
     }
   }
   if (f.size() == 1) return {-std::fabs(f[0]), std::fabs(f[0])};
   return {std::min(f[0], f[1]), std::max(f[0], f[1])};
+}
+}  // namespace
+
+std::pair<double, double> RandomAffine::factor_range(const std::vector<float>& f, const char* arg, double minimum,
+                                                     double maximum) const {
+  return factor_bounds(who(), f, arg, minimum, maximum);
 }
 
 Shape RandomAffine::output_shape(const Shape& in) const {
@@ -179,6 +186,71 @@ void RandomRotation::draw(std::vector<float>& t, int64_t batch, int64_t h, int64
                         static_cast<float>(s),  static_cast<float>(c),  static_cast<float>((hm - (s * wm + c * hm)) / 2),
                         0.0f, 0.0f};
     t.insert(t.end(), r, r + 8);
+  }
+}
+
+RandomImageAdjust::RandomImageAdjust(const std::string& prefix, const std::string& name,
+                                     const std::vector<int64_t>& input_shape)
+    : Layer(prefix, name, input_shape) {}
+
+void RandomImageAdjust::resolve(const std::vector<float>& range, const std::optional<int64_t>& seed,
+                                const std::string& data_format) {
+  if (range.size() != 2 || !(range[0] < range[1])) {
+    throw ValueError(who() + ": value_range must be (low, high) with low < high, received " + factor_text(range) +
+                     ".");
+  }
+  mode_.low = range[0];
+  mode_.high = range[1];
+  mode_.channels_first = detail::channels_first(data_format, who());
+  generator_ = seeded(seed);
+}
+
+Shape RandomImageAdjust::output_shape(const Shape& in) const {
+  if (in.rank() != 3) {
+    throw ShapeError(who() + ": expected images of rank 4, " +
+                     (mode_.channels_first ? "(batch, channels, height, width)" : "(batch, height, width, channels)") +
+                     ", received " + in.with_batch(-1).str() + ".");
+  }
+  return in;
+}
+
+autograd::Variable& RandomImageAdjust::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                                               bool training) {
+  if (!training) return x;
+  Ops& ops = frame.get<Ops>();
+  ops.factors.clear();
+  ops.deltas.clear();
+  draw(ops.factors, ops.deltas, x.value.shape()[0], generator_ ? *generator_ : random::engine());
+  return ops.op.forward(tape, x, ops.factors, ops.deltas, mode_);
+}
+
+RandomContrast::RandomContrast(RandomContrastOptions o)
+    : RandomImageAdjust("random_contrast", o.name, o.input_shape), options_(std::move(o)) {
+  resolve(options_.value_range, options_.seed, options_.data_format);
+  factor_bounds(who(), options_.factor, "factor", 0.0, 1.0);  // checks the entries
+  // Keras: one number f is both bounds, a pair (lower, upper) as given; the factor is in [1 - lower, 1 + upper].
+  const std::vector<float>& f = options_.factor;
+  range_ = {1.0 - f[0], 1.0 + f.back()};
+}
+
+void RandomContrast::draw(std::vector<float>& f, std::vector<float>& d, int64_t batch, std::mt19937_64& g) const {
+  for (int64_t b = 0; b < batch; ++b) {
+    f.push_back(static_cast<float>(uniform(g, range_)));
+    d.push_back(0.0f);
+  }
+}
+
+RandomBrightness::RandomBrightness(RandomBrightnessOptions o)
+    : RandomImageAdjust("random_brightness", o.name, o.input_shape), options_(std::move(o)) {
+  resolve(options_.value_range, options_.seed, options_.data_format);
+  range_ = factor_bounds(who(), options_.factor, "factor", -1.0, 1.0);
+}
+
+void RandomBrightness::draw(std::vector<float>& f, std::vector<float>& d, int64_t batch, std::mt19937_64& g) const {
+  const double span = static_cast<double>(mode_.high) - mode_.low;
+  for (int64_t b = 0; b < batch; ++b) {
+    f.push_back(1.0f);
+    d.push_back(static_cast<float>(uniform(g, range_) * span));
   }
 }
 

@@ -255,6 +255,23 @@ inline void from_json(const Config& j, RandomRotationOptions& o) {
   o.factor = factor_from(j, "factor");
   SOMA_AFFINE_COMMON_FROM(j, o, d);
 }
+#define SOMA_ADJUST_JSON(Options)                                                                          \
+  inline void to_json(Config& j, const Options& o) {                                                      \
+    j = Config{{"factor", factor_json(o.factor)}, {"value_range", o.value_range}, {"seed", seed_json(o.seed)}, \
+               {"data_format", o.data_format}, {"input_shape", o.input_shape}, {"name", o.name}};           \
+  }                                                                                                       \
+  inline void from_json(const Config& j, Options& o) {                                                    \
+    const Options d;                                                                                      \
+    o.factor = factor_from(j, "factor");                                                                  \
+    o.value_range = j.value("value_range", d.value_range);                                                \
+    o.seed = seed_from(j);                                                                                \
+    o.data_format = j.value("data_format", d.data_format);                                                \
+    o.input_shape = j.value("input_shape", d.input_shape);                                                \
+    o.name = j.value("name", d.name);                                                                     \
+  }
+SOMA_ADJUST_JSON(RandomContrastOptions)
+SOMA_ADJUST_JSON(RandomBrightnessOptions)
+#undef SOMA_ADJUST_JSON
 #undef SOMA_AFFINE_COMMON_TO
 #undef SOMA_AFFINE_COMMON_FROM
 // Keras writes value_dim, output_shape, attention_axes and seed as null when unset, output_shape and

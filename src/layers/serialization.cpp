@@ -171,6 +171,12 @@ Config RandomZoom::get_config() const {
 Config RandomRotation::get_config() const {
   return soma::detail::options_config(options_, name());
 }
+Config RandomContrast::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config RandomBrightness::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
 Config RandomFlip::get_config() const {
   return soma::detail::options_config(options_, name());
 }
@@ -293,6 +299,8 @@ Registry& registry() {
     f["RandomTranslation"] = plain<RandomTranslation, RandomTranslationOptions>("RandomTranslation");
     f["RandomZoom"] = plain<RandomZoom, RandomZoomOptions>("RandomZoom");
     f["RandomRotation"] = plain<RandomRotation, RandomRotationOptions>("RandomRotation");
+    f["RandomContrast"] = plain<RandomContrast, RandomContrastOptions>("RandomContrast");
+    f["RandomBrightness"] = plain<RandomBrightness, RandomBrightnessOptions>("RandomBrightness");
     f["PositionEmbedding"] = plain<PositionEmbedding, PositionEmbeddingOptions>("PositionEmbedding");
     f["MultiHeadAttention"] = plain<MultiHeadAttention, MultiHeadAttentionOptions>("MultiHeadAttention");
     f["ReLU"] = plain<ReLU, ReLUOptions>("ReLU");

@@ -235,6 +235,15 @@ std::vector<Case> cases() {
       {"RandomRotation",
        [] { return std::make_unique<RandomRotation>(RandomRotationOptions{.factor = {0.1f}, .fill_value = 0.5f}); },
        Shape{6, 5, 3}},
+      {"RandomContrast",
+       [] { return std::make_unique<RandomContrast>(RandomContrastOptions{.factor = {0.2f}, .seed = 1}); },
+       Shape{5, 5, 3}},
+      {"RandomBrightness",
+       [] {
+         return std::make_unique<RandomBrightness>(
+             RandomBrightnessOptions{.factor = {-0.1f, 0.2f}, .value_range = {0.0f, 1.0f}, .data_format = "channels_first"});
+       },
+       Shape{3, 5, 5}},
       {"MaxPooling3D",
        [] { return std::make_unique<MaxPooling3D>(PoolingOptions{.pool_size = {2, 1, 2}, .padding = "same"}); },
        Shape{3, 3, 4, 2}},
@@ -467,6 +476,8 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
                            "RandomTranslation",
                            "RandomZoom",
                            "RandomRotation",
+                           "RandomContrast",
+                           "RandomBrightness",
                            "LayerNormalization",
                            "MultiHeadAttention",
                            "PositionEmbedding"}) {

@@ -177,4 +177,83 @@ class RandomRotation final : public RandomAffine {
   std::pair<double, double> angle_;
 };
 
+// RandomContrast and RandomBrightness: a per-image factor or offset (autograd::ImageAdjustOp), the result
+// clipped to value_range, as Keras 3's layers of those names.
+class RandomImageAdjust : public Layer {
+ public:
+  Shape output_shape(const Shape& input_shape) const override;
+
+ protected:
+  RandomImageAdjust(const std::string& prefix, const std::string& name, const std::vector<int64_t>& input_shape);
+  void resolve(const std::vector<float>& value_range, const std::optional<int64_t>& seed,
+               const std::string& data_format);
+  // Draws one contrast factor and one brightness offset per image.
+  virtual void draw(std::vector<float>& factors, std::vector<float>& deltas, int64_t batch,
+                    std::mt19937_64& generator) const = 0;
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x,
+                              bool training) override;
+  autograd::ImageAdjustOp::Mode mode_;
+
+ private:
+  std::optional<std::mt19937_64> generator_;
+  struct Ops {
+    autograd::ImageAdjustOp op;
+    std::vector<float> factors, deltas;
+  };
+};
+
+struct RandomContrastOptions {
+  std::vector<float> factor = {};  // {f}: contrast in [1 - f, 1 + f]; {lower, upper}: [1 - lower, 1 + upper]
+  std::vector<float> value_range = {0.0f, 255.0f};
+  std::optional<int64_t> seed = std::nullopt;
+  std::string data_format = "channels_last";
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+// keras.layers.RandomContrast: (x - mean) * c + mean per image and channel, c = uniform(1 - lower, 1 + upper).
+class RandomContrast final : public RandomImageAdjust {
+ public:
+  SOMA_LAYER(RandomContrast)
+  explicit RandomContrast(RandomContrastOptions options);
+  std::string type() const override { return "RandomContrast"; }
+  Config get_config() const override;
+  const RandomContrastOptions& options() const { return options_; }
+
+ protected:
+  void draw(std::vector<float>& factors, std::vector<float>& deltas, int64_t batch,
+            std::mt19937_64& generator) const override;
+
+ private:
+  RandomContrastOptions options_;
+  std::pair<double, double> range_;
+};
+
+struct RandomBrightnessOptions {
+  std::vector<float> factor = {};  // fraction of the value range: {f} for (-f, f), or {lower, upper}
+  std::vector<float> value_range = {0.0f, 255.0f};
+  std::optional<int64_t> seed = std::nullopt;
+  std::string data_format = "channels_last";
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+// keras.layers.RandomBrightness: x + uniform(lower, upper) * (high - low) per image.
+class RandomBrightness final : public RandomImageAdjust {
+ public:
+  SOMA_LAYER(RandomBrightness)
+  explicit RandomBrightness(RandomBrightnessOptions options);
+  std::string type() const override { return "RandomBrightness"; }
+  Config get_config() const override;
+  const RandomBrightnessOptions& options() const { return options_; }
+
+ protected:
+  void draw(std::vector<float>& factors, std::vector<float>& deltas, int64_t batch,
+            std::mt19937_64& generator) const override;
+
+ private:
+  RandomBrightnessOptions options_;
+  std::pair<double, double> range_;
+};
+
 }  // namespace soma::layers

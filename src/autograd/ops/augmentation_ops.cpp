@@ -1,5 +1,6 @@
 #include "soma/autograd/ops/augmentation_ops.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/affine_transform.hpp"
@@ -116,6 +117,94 @@ void AffineTransformOp::backward(Tape& tape) {
   tape.write_grad(*x_, scratch_, [&](Tensor& dx) {
     kernels::affine_transform_backward(affine_spec(out.grad.shape(), mode_), out.grad.f32(), transforms_.data(),
                                        dx.f32());
+  });
+}
+
+namespace {
+// Element (pixel p, channel c) of one image in its layout.
+struct PixelLayout {
+  int64_t pixels, channels;
+  bool channels_first;
+  int64_t at(int64_t p, int64_t c) const { return channels_first ? c * pixels + p : p * channels + c; }
+};
+
+PixelLayout pixel_layout(const Shape& s, bool channels_first) {
+  const ImageDims d = image_dims(s, channels_first);
+  return {d.height * d.width, d.channels, channels_first};
+}
+
+// The per-channel means of one image, accumulated in double in pixel order.
+void channel_means(const float* img, const PixelLayout& l, std::vector<double>& means) {
+  means.assign(static_cast<size_t>(l.channels), 0.0);
+  for (int64_t p = 0; p < l.pixels; ++p)
+    for (int64_t c = 0; c < l.channels; ++c) means[static_cast<size_t>(c)] += img[l.at(p, c)];
+  for (auto& m : means) m /= static_cast<double>(l.pixels);
+}
+}  // namespace
+
+Variable& ImageAdjustOp::forward(Tape* tape, Variable& x, const std::vector<float>& factors,
+                                 const std::vector<float>& deltas, Mode mode) {
+  const Shape& s = x.value.shape();
+  if (s.rank() != 4 || static_cast<int64_t>(factors.size()) != s[0] || static_cast<int64_t>(deltas.size()) != s[0]) {
+    throw ShapeError("ImageAdjustOp: expected images of rank 4 and one factor and delta per image, received " +
+                     s.str() + ".");
+  }
+  x_ = &x;
+  mode_ = mode;
+  factors_.assign(factors.begin(), factors.end());
+  out.value.resize(s);
+  const PixelLayout l = pixel_layout(s, mode.channels_first);
+  const int64_t per_image = s.numel() / s[0];
+  std::vector<double> means;
+  inside_.resize(static_cast<size_t>(s.numel()));
+  for (int64_t b = 0; b < s[0]; ++b) {
+    const float* xi = x.value.f32() + b * per_image;
+    float* yi = out.value.f32() + b * per_image;
+    const double f = factors[static_cast<size_t>(b)], d = deltas[static_cast<size_t>(b)];
+    if (f != 1.0) {
+      channel_means(xi, l, means);
+    } else {
+      means.assign(static_cast<size_t>(l.channels), 0.0);
+    }
+    for (int64_t p = 0; p < l.pixels; ++p)
+      for (int64_t c = 0; c < l.channels; ++c) {
+        const int64_t i = l.at(p, c);
+        const double v = f * xi[i] + (1.0 - f) * means[static_cast<size_t>(c)] + d;
+        inside_[static_cast<size_t>(b * per_image + i)] = v >= mode.low && v <= mode.high;
+        yi[i] = static_cast<float>(std::clamp(v, static_cast<double>(mode.low), static_cast<double>(mode.high)));
+      }
+  }
+  finish_forward(tape, out, x.requires_grad);
+  return out;
+}
+
+void ImageAdjustOp::backward(Tape& tape) {
+  if (!tape.has_grad(out) || !x_->requires_grad) return;
+  const Shape& s = out.grad.shape();
+  const PixelLayout l = pixel_layout(s, mode_.channels_first);
+  const int64_t per_image = s.numel() / s[0];
+  tape.write_grad(*x_, scratch_, [&](Tensor& dx) {
+    std::vector<double> means;
+    std::vector<float> passed(static_cast<size_t>(per_image));
+    for (int64_t b = 0; b < s[0]; ++b) {
+      const float* gi = out.grad.f32() + b * per_image;
+      const uint8_t* in = inside_.data() + b * per_image;
+      float* di = dx.f32() + b * per_image;
+      // Values the clip moved pass no gradient; those within [low, high], bounds included, pass it all
+      // (TensorFlow's clip_by_value gradient).
+      for (int64_t i = 0; i < per_image; ++i) passed[static_cast<size_t>(i)] = in[i] ? gi[i] : 0.0f;
+      const double f = factors_[static_cast<size_t>(b)];
+      if (f != 1.0) {
+        channel_means(passed.data(), l, means);
+      } else {
+        means.assign(static_cast<size_t>(l.channels), 0.0);
+      }
+      for (int64_t p = 0; p < l.pixels; ++p)
+        for (int64_t c = 0; c < l.channels; ++c) {
+          const int64_t i = l.at(p, c);
+          di[i] = static_cast<float>(f * passed[static_cast<size_t>(i)] + (1.0 - f) * means[static_cast<size_t>(c)]);
+        }
+    }
   });
 }
 

@@ -57,4 +57,27 @@ class AffineTransformOp final : public Node {
   Tensor scratch_;
 };
 
+// Per image i and channel c: y = clip(f_i x + (1 - f_i) m_ic + d_i, low, high), m_ic the mean of channel c
+// over the image's pixels: RandomContrast (f drawn, d = 0) and RandomBrightness (f = 1, d drawn). The
+// gradient passes where the value was not clipped: dx = f g + (1 - f) mean(g) per channel.
+class ImageAdjustOp final : public Node {
+ public:
+  struct Mode {
+    float low = 0.0f, high = 255.0f;
+    bool channels_first = false;
+  };
+  // factors and deltas: one per sample of x (batch, height, width, channels).
+  Variable& forward(Tape* tape, Variable& x, const std::vector<float>& factors, const std::vector<float>& deltas,
+                    Mode mode);
+  void backward(Tape& tape) override;
+  Variable out;
+
+ private:
+  Variable* x_ = nullptr;
+  Mode mode_;
+  std::vector<float> factors_;
+  std::vector<uint8_t> inside_;  // 1 where the unclipped value lay within [low, high]
+  Tensor scratch_;
+};
+
 }  // namespace soma::autograd
