@@ -4,7 +4,7 @@
 // strided convolution and a 1x1 projection on its shortcut), GlobalAveragePooling2D and a softmax.
 // Adam with the learning rate divided by 10 for the last quarter of the epochs; batch 128.
 // Measured (docs/functional.md): 0.9303 test accuracy after 16 epochs on Fashion-MNIST (RandomFlip at the input).
-#include "example_common.hpp"
+#include "image_classifier.hpp"
 
 namespace {
 namespace L = soma::layers;
@@ -48,34 +48,6 @@ soma::Model small_resnet() {
 }
 }  // namespace
 
-int main(int argc, char** argv) try {
-  bool validate = false;
-  auto args = example::parse(
-      argc, argv, "Train a small ResNet (functional API) on Fashion-MNIST", 16,
-      [&](CLI::App& app) { app.add_flag("--validate", validate, "Report the test set's loss and accuracy each epoch"); },
-      "fashion_mnist");
-  const auto [x_train, y_train, x_test, y_test] = example::load(args, {28, 28, 1});
-
-  soma::Model model = small_resnet();
-  if (args.verbose) model.summary();
-  model.compile({.optimizer = soma::optimizers::Adam({.learning_rate = 1e-3}),
-                 .loss = "categorical_crossentropy",
-                 .metrics = {"accuracy"}});
-  const int epochs = args.epochs;
-  soma::callbacks::LearningRateScheduler schedule(
-      [epochs](int epoch, double lr) { return epoch == epochs - epochs / 4 && epoch > 0 ? lr / 10 : lr; });
-
-  example::Stopwatch clock;
-  soma::FitOptions fit{.batch_size = 128, .epochs = epochs, .verbose = args.verbose, .callbacks = {schedule}};
-  if (validate) fit.validation_data = soma::ValidationData{.x = x_test, .y = y_test};
-  model.fit(x_train, y_train, fit);
-  const double seconds = clock.seconds();
-
-  const auto score = model.evaluate(x_test, y_test, {.batch_size = 256, .verbose = 0});
-  std::printf("Test loss: %.4f\nTest accuracy: %.4f\n", score.at("loss"), score.at("accuracy"));
-  example::print_result("resnet_fashion", args, score.at("accuracy"),
-                        static_cast<double>(x_train.dim(0)) * args.epochs / seconds);
-} catch (const soma::Error& e) {
-  std::fprintf(stderr, "error: %s\n", e.what());
-  return 1;
+int main(int argc, char** argv) {
+  return example::train_image_classifier(argc, argv, "resnet_fashion", "Train a small ResNet (functional API) on Fashion-MNIST", 16, small_resnet);
 }
