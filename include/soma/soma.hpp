@@ -34,6 +34,7 @@
 #include "soma/layers/merge.hpp"
 #include "soma/layers/noise.hpp"
 #include "soma/layers/attention.hpp"
+#include "soma/layers/attention_layers.hpp"
 #include "soma/layers/augmentation.hpp"
 #include "soma/layers/normalization.hpp"
 #include "soma/layers/pooling.hpp"

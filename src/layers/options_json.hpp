@@ -13,6 +13,7 @@
 #include "soma/core/error.hpp"
 #include "soma/layers/activation_layers.hpp"
 #include "soma/layers/attention.hpp"
+#include "soma/layers/attention_layers.hpp"
 #include "soma/layers/augmentation.hpp"
 #include "soma/layers/convolutional.hpp"
 #include "soma/layers/core_layers.hpp"
@@ -409,6 +410,28 @@ inline void from_json(const Config& j, RescalingOptions& o) {
   o.scale = j.value("scale", d.scale);
   o.offset = j.value("offset", d.offset);
   o.input_shape = j.value("input_shape", d.input_shape);
+  o.name = j.value("name", d.name);
+}
+inline void to_json(Config& j, const AttentionOptions& o) {
+  j = Config{{"use_scale", o.use_scale}, {"score_mode", o.score_mode}, {"dropout", o.dropout},
+             {"seed", seed_json(o.seed)}, {"name", o.name}};
+}
+inline void from_json(const Config& j, AttentionOptions& o) {
+  const AttentionOptions d;
+  o.use_scale = j.value("use_scale", d.use_scale);
+  o.score_mode = j.value("score_mode", d.score_mode);
+  o.dropout = j.value("dropout", d.dropout);
+  o.seed = seed_from(j);
+  o.name = j.value("name", d.name);
+}
+inline void to_json(Config& j, const AdditiveAttentionOptions& o) {
+  j = Config{{"use_scale", o.use_scale}, {"dropout", o.dropout}, {"seed", seed_json(o.seed)}, {"name", o.name}};
+}
+inline void from_json(const Config& j, AdditiveAttentionOptions& o) {
+  const AdditiveAttentionOptions d;
+  o.use_scale = j.value("use_scale", d.use_scale);
+  o.dropout = j.value("dropout", d.dropout);
+  o.seed = seed_from(j);
   o.name = j.value("name", d.name);
 }
 inline void to_json(Config& j, const UnitNormalizationOptions& o) {

@@ -159,6 +159,12 @@ Config MultiHeadAttention::get_config() const {
   c["dtype"] = mixed_precision::name(policy_);
   return c;
 }
+Config Attention::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config AdditiveAttention::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
 Config PositionEmbedding::get_config() const {
   return soma::detail::options_config(options_, name());
 }
@@ -303,6 +309,8 @@ Registry& registry() {
     f["RandomBrightness"] = plain<RandomBrightness, RandomBrightnessOptions>("RandomBrightness");
     f["PositionEmbedding"] = plain<PositionEmbedding, PositionEmbeddingOptions>("PositionEmbedding");
     f["MultiHeadAttention"] = plain<MultiHeadAttention, MultiHeadAttentionOptions>("MultiHeadAttention");
+    f["Attention"] = plain<Attention, AttentionOptions>("Attention");
+    f["AdditiveAttention"] = plain<AdditiveAttention, AdditiveAttentionOptions>("AdditiveAttention");
     f["ReLU"] = plain<ReLU, ReLUOptions>("ReLU");
     f["LeakyReLU"] = plain<LeakyReLU, LeakyReLUOptions>("LeakyReLU");
     f["PReLU"] = plain<PReLU, PReLUOptions>("PReLU");

@@ -9,6 +9,7 @@
 #include "soma/constraints.hpp"
 #include "soma/layers/activation_layers.hpp"
 #include "soma/layers/attention.hpp"
+#include "soma/layers/attention_layers.hpp"
 #include "soma/layers/augmentation.hpp"
 #include "soma/layers/convolutional.hpp"
 #include "soma/layers/core_layers.hpp"
@@ -104,6 +105,14 @@ std::vector<Case> cases() {
              GroupNormalizationOptions{.groups = 2, .axis = 1, .epsilon = 1e-5f, .gamma_regularizer = reg});
        },
        Shape{4, 3}},
+      {"Attention",
+       [] {
+         return std::make_unique<Attention>(
+             AttentionOptions{.use_scale = true, .score_mode = "concat", .dropout = 0.1f, .seed = 3});
+       },
+       Shape{4, 3}},
+      {"AdditiveAttention",
+       [] { return std::make_unique<AdditiveAttention>(AdditiveAttentionOptions{.use_scale = false}); }, Shape{4, 3}},
       {"UnitNormalization",
        [] { return std::make_unique<UnitNormalization>(UnitNormalizationOptions{.axis = {1, 2}}); }, Shape{3, 2, 4}},
       {"Rescaling",
@@ -425,6 +434,8 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
                            "Rescaling",
                            "CenterCrop",
                            "UnitNormalization",
+                           "Attention",
+                           "AdditiveAttention",
                            "GroupNormalization",
                            "Masking",
                            "UpSampling1D",
@@ -528,9 +539,9 @@ TEST(LayerConfig, MissingArgumentsTakeTheirDefaults) {
 
 TEST(LayerConfig, BadConfigsAreValueErrors) {
   expect_contains(message_of<ValueError>([] {
-                    deserialize(Config{{"class_name", "Attention"}});
+                    deserialize(Config{{"class_name", "TextVectorization"}});
                   }),
-                  {"unknown layer class \"Attention\"", "Known:", "Dense", "register_layer"});
+                  {"unknown layer class \"TextVectorization\"", "Known:", "Dense", "register_layer"});
   expect_contains(message_of<ValueError>([] { deserialize(Config::array()); }), {"class_name"});
   expect_contains(message_of<ValueError>([] { deserialize(Config{{"class_name", 3}}); }), {"class_name"});
   expect_contains(message_of<ValueError>([] {
