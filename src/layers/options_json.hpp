@@ -110,6 +110,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FlattenOptions, input_shape, nam
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReshapeOptions, target_shape, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IdentityOptions, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CenterCropOptions, height, width, data_format, input_shape, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ResizingOptions, height, width, interpolation, crop_to_aspect_ratio,
+                                                pad_to_aspect_ratio, fill_mode, fill_value, antialias, data_format,
+                                                input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MaskingOptions, mask_value, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PermuteOptions, dims, input_shape, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RepeatVectorOptions, n, input_shape, name)
@@ -409,6 +412,26 @@ inline void from_json(const Config& j, RescalingOptions& o) {
     }
   o.scale = j.value("scale", d.scale);
   o.offset = j.value("offset", d.offset);
+  o.input_shape = j.value("input_shape", d.input_shape);
+  o.name = j.value("name", d.name);
+}
+// Keras writes axis as a list (None for one statistic) and mean/variance as lists, numbers or None.
+inline void to_json(Config& j, const NormalizationOptions& o) {
+  auto floats = [](const std::vector<float>& v) { return v.empty() ? Config(nullptr) : Config(v); };
+  j = Config{{"axis", int_list_or_null(o.axis)}, {"mean", floats(o.mean)}, {"variance", floats(o.variance)},
+             {"invert", o.invert}, {"input_shape", o.input_shape}, {"name", o.name}};
+}
+inline void from_json(const Config& j, NormalizationOptions& o) {
+  const NormalizationOptions d;
+  o.axis = j.contains("axis") ? int_list(j, "axis") : d.axis;
+  auto floats = [&](const char* key) {
+    if (!j.contains(key) || j.at(key).is_null()) return std::vector<float>{};
+    if (j.at(key).is_number()) return std::vector<float>{j.at(key).get<float>()};
+    return j.at(key).get<std::vector<float>>();
+  };
+  o.mean = floats("mean");
+  o.variance = floats("variance");
+  o.invert = j.value("invert", d.invert);
   o.input_shape = j.value("input_shape", d.input_shape);
   o.name = j.value("name", d.name);
 }

@@ -174,6 +174,11 @@ Shape SpatialUpsampling::output_shape(const Shape& in) const {
 autograd::Variable& SpatialUpsampling::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool) {
   const Shape& s = x.value.shape();
   output_shape(Shape(std::vector<int64_t>(s.dims().begin() + 1, s.dims().end())));
+  if (bilinear_) {
+    const int h = channels_first_ ? 2 : 1;
+    return frame.get<Ops>().resize.forward(
+        tape, x, {.out_height = s[h] * size_[0], .out_width = s[h + 1] * size_[1], .channels_first = channels_first_});
+  }
   std::vector<int64_t> factors(static_cast<size_t>(s.rank()), 1);
   const int first = channels_first_ ? 2 : 1;
   for (int a = 0; a < spatial_rank_; ++a) factors[static_cast<size_t>(first + a)] = size_[static_cast<size_t>(a)];
@@ -187,10 +192,12 @@ UpSampling1D::UpSampling1D(UpSampling1DOptions o)
 UpSampling2D::UpSampling2D(UpSampling2DOptions o)
     : SpatialUpsampling("up_sampling2d", o.name, o.input_shape, o.size, 2, o.data_format), options_(o) {
   check_arguments();
-  if (o.interpolation != "nearest") {
-    throw NotImplementedError(fmt::format("{}: interpolation \"{}\" is not implemented yet; soma has \"nearest\".",
+  if (o.interpolation != "nearest" && o.interpolation != "bilinear") {
+    throw NotImplementedError(fmt::format("{}: interpolation \"{}\" is not implemented; soma has \"nearest\" and "
+                                          "\"bilinear\".",
                                           who(), o.interpolation));
   }
+  bilinear_ = o.interpolation == "bilinear";
 }
 UpSampling3D::UpSampling3D(UpSampling3DOptions o)
     : SpatialUpsampling("up_sampling3d", o.name, o.input_shape, o.size, 3, o.data_format), options_(o) {

@@ -53,6 +53,12 @@ Config UnitNormalization::get_config() const {
 Config Rescaling::get_config() const {
   return soma::detail::options_config(options_, name());
 }
+Config Normalization::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config Resizing::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
 Config CenterCrop::get_config() const {
   return soma::detail::options_config(options_, name());
 }
@@ -229,6 +235,8 @@ Registry& registry() {
     f["Masking"] = plain<Masking, MaskingOptions>("Masking");
     f["Rescaling"] = plain<Rescaling, RescalingOptions>("Rescaling");
     f["CenterCrop"] = plain<CenterCrop, CenterCropOptions>("CenterCrop");
+    f["Normalization"] = plain<Normalization, NormalizationOptions>("Normalization");
+    f["Resizing"] = plain<Resizing, ResizingOptions>("Resizing");
     f["GroupNormalization"] = plain<GroupNormalization, GroupNormalizationOptions>("GroupNormalization");
     f["UnitNormalization"] = plain<UnitNormalization, UnitNormalizationOptions>("UnitNormalization");
     f["Permute"] = plain<Permute, PermuteOptions>("Permute");

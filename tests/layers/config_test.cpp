@@ -115,6 +115,18 @@ std::vector<Case> cases() {
        [] { return std::make_unique<AdditiveAttention>(AdditiveAttentionOptions{.use_scale = false}); }, Shape{4, 3}},
       {"UnitNormalization",
        [] { return std::make_unique<UnitNormalization>(UnitNormalizationOptions{.axis = {1, 2}}); }, Shape{3, 2, 4}},
+      {"Normalization",
+       [] {
+         return std::make_unique<Normalization>(
+             NormalizationOptions{.axis = {1, 3}, .mean = {0.5f}, .variance = {2.0f}, .invert = true});
+       },
+       Shape{2, 3, 4}},
+      {"Resizing",
+       [] {
+         return std::make_unique<Resizing>(ResizingOptions{
+             .height = 3, .width = 5, .interpolation = "nearest", .pad_to_aspect_ratio = true, .fill_value = 0.5f});
+       },
+       Shape{4, 4, 2}},
       {"Rescaling",
        [] { return std::make_unique<Rescaling>(RescalingOptions{.scale = 1.0f / 127.5f, .offset = -1.0f}); },
        Shape{2, 2, 1}},
@@ -432,6 +444,8 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
                            "Dropout",
                            "Identity",
                            "Rescaling",
+                           "Normalization",
+                           "Resizing",
                            "CenterCrop",
                            "UnitNormalization",
                            "Attention",

@@ -294,8 +294,8 @@ TEST(ReshapingLayers, Errors) {
                   {"cropping (2, 2) leaves nothing of spatial axis 1 of the input (None, 4, 5, 1), which has 4"});
   expect_contains(message_of<ValueError>([] { L::UpSampling2D({.size = {2, 0}}); }),
                   {"UpSampling2D", "size must be one positive integer or 2 of them, received (2, 0)"});
-  expect_contains(message_of<NotImplementedError>([] { L::UpSampling2D({.interpolation = "bilinear"}); }),
-                  {"interpolation \"bilinear\" is not implemented yet"});
+  expect_contains(message_of<NotImplementedError>([] { L::UpSampling2D({.interpolation = "bicubic"}); }),
+                  {"interpolation \"bicubic\" is not implemented", "\"nearest\" and \"bilinear\""});
   expect_contains(message_of<ShapeError>([] { L::UpSampling1D().build(Shape{4, 5, 1}); }),
                   {"UpSampling1D", "expected input of rank 3", "received (None, 4, 5, 1)"});
   expect_contains(message_of<ShapeError>([] { L::ZeroPadding3D().build(Shape{4, 5, 1}); }),

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "soma/autograd/ops/reshaping_ops.hpp"
+#include "soma/autograd/ops/resize_op.hpp"
 #include "soma/layers/layer.hpp"
 
 namespace soma::layers {
@@ -156,7 +157,7 @@ struct UpSampling1DOptions {
 struct UpSampling2DOptions {
   std::vector<int64_t> size = {2, 2};  // one value for both axes, or (rows, cols)
   std::string data_format = "channels_last";
-  std::string interpolation = "nearest";
+  std::string interpolation = "nearest";  // or "bilinear"
   std::vector<int64_t> input_shape = {};
   std::string name = "";
 };
@@ -167,7 +168,8 @@ struct UpSampling3DOptions {
   std::string name = "";
 };
 
-// What UpSampling1D/2D/3D share: each spatial entry repeated size[a] times along axis a ("nearest").
+// What UpSampling1D/2D/3D share: each spatial entry repeated size[a] times along axis a ("nearest"), or
+// for UpSampling2D(interpolation="bilinear") the image resized as tf.image.resize does.
 class SpatialUpsampling : public Layer {
  public:
   Shape output_shape(const Shape& input_shape) const override;
@@ -177,6 +179,7 @@ class SpatialUpsampling : public Layer {
                     std::vector<int64_t> size, int spatial_rank, const std::string& data_format);
   void check_arguments();
   autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool training) override;
+  bool bilinear_ = false;
 
  private:
   std::vector<int64_t> size_;  // per spatial axis
@@ -185,6 +188,7 @@ class SpatialUpsampling : public Layer {
   bool channels_first_ = false;
   struct Ops {
     autograd::UpsampleOp op;
+    autograd::ResizeOp resize;
   };
 };
 
