@@ -1,10 +1,12 @@
 #include "soma/layers/augmentation.hpp"
 
-#include "layers/window_args.hpp"
-#include "soma/core/random.hpp"
+#include <fmt/format.h>
 
 #include <cmath>
-#include <fmt/format.h>
+
+#include "layers/resize_window.hpp"
+#include "layers/window_args.hpp"
+#include "soma/core/random.hpp"
 
 namespace soma::layers {
 
@@ -24,6 +26,48 @@ std::optional<std::mt19937_64> seeded(const std::optional<int64_t>& seed) {
   return std::mt19937_64(static_cast<uint64_t>(*seed));
 }
 }  // namespace
+
+RandomCrop::RandomCrop(RandomCropOptions o)
+    : Layer("random_crop", o.name, o.input_shape),
+      options_(std::move(o)),
+      channels_first_(detail::channels_first(options_.data_format, who())),
+      generator_(seeded(options_.seed)) {
+  if (options_.height < 1 || options_.width < 1) {
+    throw ValueError(fmt::format("{}: height and width must be positive integers, received {} and {}.", who(),
+                                 options_.height, options_.width));
+  }
+}
+
+Shape RandomCrop::output_shape(const Shape& in) const {
+  if (in.rank() != 3) {
+    throw ShapeError(fmt::format("{}: expected images (batch, height, width, channels){}, received {}.", who(),
+                                 channels_first_ ? " in channels_first order" : "", in.with_batch(-1).str()));
+  }
+  const int h = channels_first_ ? 1 : 0;
+  return in.with_dim(h, options_.height).with_dim(h + 1, options_.width);
+}
+
+autograd::Variable& RandomCrop::forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool training) {
+  const Shape& s = x.value.shape();
+  output_shape(s.without_batch());
+  const int ha = channels_first_ ? 2 : 1;
+  const int64_t h = s[ha], w = s[ha + 1], th = options_.height, tw = options_.width;
+  autograd::ResizeParams p;
+  if (training && h > th && w > tw) {
+    // Keras: floor(uniform(0, in - target + 1)) per axis, height first.
+    auto& g = generator_ ? *generator_ : random::engine();
+    auto offset = [&](int64_t range) {
+      const double u = static_cast<double>(g() >> 11) * 0x1.0p-53;
+      return std::min(range, static_cast<int64_t>(u * static_cast<double>(range + 1)));
+    };
+    const int64_t top = offset(h - th), left = offset(w - tw);
+    p = {.out_height = th, .out_width = tw, .top = top, .left = left, .rows = th, .cols = tw};
+  } else {
+    p = detail::aspect_window(h, w, th, tw, true, false);
+  }
+  p.channels_first = channels_first_;
+  return frame.get<Ops>().op.forward(tape, x, p);
+}
 
 RandomFlip::RandomFlip(RandomFlipOptions o)
     : Layer("random_flip", o.name, o.input_shape),

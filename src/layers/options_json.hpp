@@ -219,6 +219,19 @@ inline std::optional<int64_t> seed_from(const Config& j) {
   return j.contains("seed") && !j.at("seed").is_null() ? std::optional<int64_t>(j.at("seed").get<int64_t>())
                                                        : std::nullopt;
 }
+inline void to_json(Config& j, const RandomCropOptions& o) {
+  j = Config{{"height", o.height},        {"width", o.width},           {"seed", seed_json(o.seed)},
+             {"data_format", o.data_format}, {"input_shape", o.input_shape}, {"name", o.name}};
+}
+inline void from_json(const Config& j, RandomCropOptions& o) {
+  const RandomCropOptions d;
+  o.height = j.value("height", d.height);
+  o.width = j.value("width", d.width);
+  o.seed = seed_from(j);
+  o.data_format = j.value("data_format", d.data_format);
+  o.input_shape = j.value("input_shape", d.input_shape);
+  o.name = j.value("name", d.name);
+}
 #define SOMA_AFFINE_COMMON_TO(o)                                                                    \
   {"fill_mode", o.fill_mode}, {"interpolation", o.interpolation}, {"seed", seed_json(o.seed)},      \
       {"fill_value", o.fill_value}, {"data_format", o.data_format}, {"input_shape", o.input_shape}, \

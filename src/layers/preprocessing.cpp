@@ -5,34 +5,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "layers/resize_window.hpp"
 #include "layers/window_args.hpp"
 
 namespace soma::layers {
 
-namespace {
-// The window of an h x w image that Keras resizes to th x tw (keras/src/backend/tensorflow/image.py):
-// the whole image; the largest centred window of the target's aspect ratio (crop); or the smallest
-// padded canvas of that ratio with the image centred (pad). Sizes are computed in float and truncated,
-// as Keras does.
-autograd::ResizeParams aspect_window(int64_t h, int64_t w, int64_t th, int64_t tw, bool crop, bool pad) {
-  auto ratio = [](int64_t a, int64_t b, int64_t c) {
-    return static_cast<int64_t>(static_cast<float>(a * b) / static_cast<float>(c));
-  };
-  autograd::ResizeParams p{.out_height = th, .out_width = tw};
-  if (crop) {
-    p.rows = std::max<int64_t>(std::min(h, ratio(w, th, tw)), 1);
-    p.cols = std::max<int64_t>(std::min(w, ratio(h, tw, th)), 1);
-    p.top = (h - p.rows) / 2;
-    p.left = (w - p.cols) / 2;
-  } else if (pad) {
-    p.rows = std::max(h, ratio(w, th, tw));
-    p.cols = std::max(w, ratio(h, tw, th));
-    p.top = -((p.rows - h) / 2);
-    p.left = -((p.cols - w) / 2);
-  }
-  return p;
-}
-}  // namespace
 
 Rescaling::Rescaling(RescalingOptions o) : Layer("rescaling", o.name, o.input_shape), options_(o) {
   if (!std::isfinite(o.scale) || !std::isfinite(o.offset)) {
@@ -72,7 +49,7 @@ autograd::Variable& CenterCrop::forward(CallFrame& frame, autograd::Tape* tape, 
   output_shape(s.without_batch());
   const int h = channels_first_ ? 2 : 1;
   if (s[h] < options_.height || s[h + 1] < options_.width) {  // Keras' smart_resize
-    autograd::ResizeParams p = aspect_window(s[h], s[h + 1], options_.height, options_.width, true, false);
+    autograd::ResizeParams p = detail::aspect_window(s[h], s[h + 1], options_.height, options_.width, true, false);
     p.channels_first = channels_first_;
     return frame.get<Ops>().resize.forward(tape, x, p);
   }
@@ -125,7 +102,7 @@ autograd::Variable& Resizing::forward(CallFrame& frame, autograd::Tape* tape, au
   const Shape& s = x.value.shape();
   output_shape(s.without_batch());
   const int h = channels_first_ ? 2 : 1;
-  autograd::ResizeParams p = aspect_window(s[h], s[h + 1], options_.height, options_.width,
+  autograd::ResizeParams p = detail::aspect_window(s[h], s[h + 1], options_.height, options_.width,
                                            options_.crop_to_aspect_ratio, options_.pad_to_aspect_ratio);
   p.channels_first = channels_first_;
   p.bilinear = options_.interpolation == "bilinear";

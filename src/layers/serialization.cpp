@@ -56,6 +56,9 @@ Config Rescaling::get_config() const {
 Config Normalization::get_config() const {
   return soma::detail::options_config(options_, name());
 }
+Config RandomCrop::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
 Config Resizing::get_config() const {
   return soma::detail::options_config(options_, name());
 }
@@ -237,6 +240,7 @@ Registry& registry() {
     f["CenterCrop"] = plain<CenterCrop, CenterCropOptions>("CenterCrop");
     f["Normalization"] = plain<Normalization, NormalizationOptions>("Normalization");
     f["Resizing"] = plain<Resizing, ResizingOptions>("Resizing");
+    f["RandomCrop"] = plain<RandomCrop, RandomCropOptions>("RandomCrop");
     f["GroupNormalization"] = plain<GroupNormalization, GroupNormalizationOptions>("GroupNormalization");
     f["UnitNormalization"] = plain<UnitNormalization, UnitNormalizationOptions>("UnitNormalization");
     f["Permute"] = plain<Permute, PermuteOptions>("Permute");

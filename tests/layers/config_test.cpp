@@ -121,6 +121,11 @@ std::vector<Case> cases() {
              NormalizationOptions{.axis = {1, 3}, .mean = {0.5f}, .variance = {2.0f}, .invert = true});
        },
        Shape{2, 3, 4}},
+      {"RandomCrop",
+       [] {
+         return std::make_unique<RandomCrop>(RandomCropOptions{.height = 3, .width = 2, .seed = 5, .data_format = "channels_first"});
+       },
+       Shape{2, 4, 4}},
       {"Resizing",
        [] {
          return std::make_unique<Resizing>(ResizingOptions{
@@ -446,6 +451,7 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
                            "Rescaling",
                            "Normalization",
                            "Resizing",
+                           "RandomCrop",
                            "CenterCrop",
                            "UnitNormalization",
                            "Attention",

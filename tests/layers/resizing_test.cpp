@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <set>
+
 #include "soma/soma.hpp"
 #include "support/error_matchers.hpp"
 #include "support/layer_harness.hpp"
@@ -146,6 +148,97 @@ TEST(ResizingLayers, Errors) {
                   {"expected images (batch, height, width, channels)", "(None, 4, 4)"});
   expect_contains(message_of<ValueError>([] { L::Resizing({.height = 2, .width = 2, .data_format = "nhwc"}); }),
                   {"data_format"});
+}
+
+}  // namespace
+}  // namespace soma
+
+namespace soma {
+namespace {
+
+namespace L = layers;
+
+// Images whose pixel (y, x) holds 100 y + x (one channel), so a crop's offset can be read off its corner.
+Tensor coordinates(int64_t n, int64_t h, int64_t w) {
+  Tensor t = Tensor::empty(Shape{n, h, w, 1});
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < w; ++x) t.f32()[(i * h + y) * w + x] = static_cast<float>(100 * y + x);
+  return t;
+}
+
+TEST(RandomCropLayer, TrainingCropsOneWindowPerBatchAtEveryOffset) {
+  L::RandomCrop crop({.height = 3, .width = 2, .seed = 7});
+  crop.build(Shape{5, 6, 1});
+  const Tensor x = coordinates(4, 5, 6);
+  std::set<std::pair<int, int>> offsets;
+  for (int step = 0; step < 200; ++step) {
+    autograd::Variable v(x.clone());
+    const Tensor& y = crop(nullptr, v, true).value;
+    ASSERT_EQ(y.shape(), (Shape{4, 3, 2, 1}));
+    const int top = static_cast<int>(y.f32()[0]) / 100, left = static_cast<int>(y.f32()[0]) % 100;
+    ASSERT_LE(top, 2);
+    ASSERT_LE(left, 4);
+    offsets.insert({top, left});
+    for (int64_t i = 0; i < 4; ++i)  // the same window in every image, copied exactly
+      for (int64_t r = 0; r < 3; ++r)
+        for (int64_t c = 0; c < 2; ++c)
+          ASSERT_EQ(y.f32()[(i * 3 + r) * 2 + c], static_cast<float>(100 * (top + r) + left + c));
+  }
+  EXPECT_EQ(offsets.size(), 15u);  // every one of the 3 x 5 offsets appears
+  // The same seed gives the same crops; another model load restarts the generator.
+  L::RandomCrop again({.height = 3, .width = 2, .seed = 7});
+  L::RandomCrop first({.height = 3, .width = 2, .seed = 7});
+  for (int step = 0; step < 5; ++step) {
+    autograd::Variable a(x.clone()), b(x.clone());
+    EXPECT_EQ(again(nullptr, a, true).value.to_vector<float>(), first(nullptr, b, true).value.to_vector<float>());
+  }
+}
+
+TEST(RandomCropLayer, InferenceAndSmallImagesAreSmartResized) {
+  // Inference: Keras' smart_resize, the same as CenterCrop's small-image path or Resizing with
+  // crop_to_aspect_ratio.
+  set_seed(2);
+  const Tensor x = testing::random_tensor(Shape{2, 6, 9, 3});
+  L::RandomCrop crop({.height = 4, .width = 4});
+  L::Resizing resize({.height = 4, .width = 4, .crop_to_aspect_ratio = true});
+  autograd::Variable a(x.clone()), b(x.clone()), c(x.clone());
+  const auto want = resize(nullptr, b, false).value.to_vector<float>();
+  EXPECT_EQ(crop(nullptr, a, false).value.to_vector<float>(), want);
+  // Training on an image not larger on both axes (Keras' condition is strict) takes the same path.
+  L::RandomCrop tall({.height = 6, .width = 4});
+  L::Resizing tall_resize({.height = 6, .width = 4, .crop_to_aspect_ratio = true});
+  autograd::Variable d(x.clone());
+  EXPECT_EQ(tall(nullptr, c, true).value.to_vector<float>(), tall_resize(nullptr, d, false).value.to_vector<float>());
+}
+
+TEST(RandomCropLayer, HarnessAndErrors) {
+  set_seed(5);
+  // Training: each call draws a new window, so instead of finite differences the gradient is checked to
+  // be dy inside the window and 0 outside.
+  L::RandomCrop crop({.height = 2, .width = 3, .seed = 1});
+  crop.build(Shape{4, 5, 1});
+  for (int step = 0; step < 10; ++step) {
+    autograd::Variable x(coordinates(2, 4, 5), true);
+    autograd::Tape tape;
+    autograd::Variable& y = crop(&tape, x, true);
+    const Tensor dy = testing::random_tensor(y.value.shape());
+    tape.backward(y, dy);
+    const int top = static_cast<int>(y.value.f32()[0]) / 100, left = static_cast<int>(y.value.f32()[0]) % 100;
+    for (int64_t i = 0; i < 2; ++i)
+      for (int64_t r = 0; r < 4; ++r)
+        for (int64_t c = 0; c < 5; ++c) {
+          const bool inside = r >= top && r < top + 2 && c >= left && c < left + 3;
+          const float want = inside ? dy.f32()[(i * 2 + r - top) * 3 + c - left] : 0.0f;
+          ASSERT_EQ(x.grad.f32()[(i * 4 + r) * 5 + c], want) << step << " " << i << " " << r << " " << c;
+        }
+  }
+  L::RandomCrop inference({.height = 3, .width = 3, .data_format = "channels_first"});
+  testing::check_layer(inference, {.input = {2, 4, 5}, .output = {2, 3, 3}, .params = 0, .batch = 2});
+  test::expect_contains(test::message_of<ValueError>([] { L::RandomCrop({.height = 2, .width = -1}); }),
+                        {"RandomCrop", "height and width must be positive integers, received 2 and -1"});
+  test::expect_contains(test::message_of<ShapeError>([] { L::RandomCrop({.height = 2, .width = 2}).build(Shape{4, 4}); }),
+                        {"expected images", "(None, 4, 4)"});
 }
 
 }  // namespace

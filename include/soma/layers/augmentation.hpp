@@ -11,9 +11,44 @@
 #include <vector>
 
 #include "soma/autograd/ops/augmentation_ops.hpp"
+#include "soma/autograd/ops/resize_op.hpp"
 #include "soma/layers/layer.hpp"
 
 namespace soma::layers {
+
+struct RandomCropOptions {
+  int64_t height = 0;
+  int64_t width = 0;
+  std::optional<int64_t> seed = std::nullopt;
+  std::string data_format = "channels_last";
+  std::vector<int64_t> input_shape = {};
+  std::string name = "";
+};
+
+// keras.layers.RandomCrop: in training, a height x width window at a random offset, one offset for the
+// whole batch (as Keras 3 draws it). In inference, and in training when the image is not larger than
+// the target on both axes, Keras' smart_resize: the largest centred window of the target's aspect ratio,
+// resized bilinearly to height x width.
+class RandomCrop final : public Layer {
+ public:
+  SOMA_LAYER(RandomCrop)
+  explicit RandomCrop(RandomCropOptions options);
+  std::string type() const override { return "RandomCrop"; }
+  Config get_config() const override;
+  Shape output_shape(const Shape& input_shape) const override;
+  const RandomCropOptions& options() const { return options_; }
+
+ protected:
+  autograd::Variable& forward(CallFrame& frame, autograd::Tape* tape, autograd::Variable& x, bool training) override;
+
+ private:
+  RandomCropOptions options_;
+  bool channels_first_ = false;
+  std::optional<std::mt19937_64> generator_;
+  struct Ops {
+    autograd::ResizeOp op;
+  };
+};
 
 struct RandomFlipOptions {
   std::string mode = "horizontal_and_vertical";  // "horizontal", "vertical" or "horizontal_and_vertical"
