@@ -35,6 +35,7 @@
 #include "soma/layers/noise.hpp"
 #include "soma/layers/attention.hpp"
 #include "soma/layers/attention_layers.hpp"
+#include "soma/layers/categorical.hpp"
 #include "soma/layers/augmentation.hpp"
 #include "soma/layers/normalization.hpp"
 #include "soma/layers/pooling.hpp"

@@ -15,6 +15,7 @@
 #include "soma/layers/attention.hpp"
 #include "soma/layers/attention_layers.hpp"
 #include "soma/layers/augmentation.hpp"
+#include "soma/layers/categorical.hpp"
 #include "soma/layers/convolutional.hpp"
 #include "soma/layers/core_layers.hpp"
 #include "soma/layers/dense.hpp"
@@ -445,6 +446,86 @@ inline void from_json(const Config& j, NormalizationOptions& o) {
   o.mean = floats("mean");
   o.variance = floats("variance");
   o.invert = j.value("invert", d.invert);
+  o.input_shape = j.value("input_shape", d.input_shape);
+  o.name = j.value("name", d.name);
+}
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CategoryEncodingOptions, num_tokens, output_mode, sparse, input_shape,
+                                                name)
+// Keras writes None for an absent bin_boundaries or num_bins.
+inline void to_json(Config& j, const DiscretizationOptions& o) {
+  j = Config{{"bin_boundaries", o.bin_boundaries.empty() ? Config(nullptr) : Config(o.bin_boundaries)},
+             {"num_bins", o.num_bins > 0 ? Config(o.num_bins) : Config(nullptr)},
+             {"epsilon", o.epsilon},
+             {"output_mode", o.output_mode},
+             {"sparse", o.sparse},
+             {"input_shape", o.input_shape},
+             {"name", o.name}};
+}
+inline void from_json(const Config& j, DiscretizationOptions& o) {
+  const DiscretizationOptions d;
+  o.bin_boundaries = j.contains("bin_boundaries") && !j.at("bin_boundaries").is_null()
+                         ? j.at("bin_boundaries").get<std::vector<float>>()
+                         : d.bin_boundaries;
+  o.num_bins = j.contains("num_bins") && !j.at("num_bins").is_null() ? j.at("num_bins").get<int64_t>() : 0;
+  o.epsilon = j.value("epsilon", d.epsilon);
+  o.output_mode = j.value("output_mode", d.output_mode);
+  o.sparse = j.value("sparse", d.sparse);
+  o.input_shape = j.value("input_shape", d.input_shape);
+  o.name = j.value("name", d.name);
+}
+inline Config optional_int(const std::optional<int64_t>& v) { return v ? Config(*v) : Config(nullptr); }
+inline std::optional<int64_t> optional_int_from(const Config& j, const char* key) {
+  return j.contains(key) && !j.at(key).is_null() ? std::optional<int64_t>(j.at(key).get<int64_t>()) : std::nullopt;
+}
+inline void to_json(Config& j, const IntegerLookupOptions& o) {
+  j = Config{{"max_tokens", optional_int(o.max_tokens)},
+             {"num_oov_indices", o.num_oov_indices},
+             {"mask_token", optional_int(o.mask_token)},
+             {"oov_token", o.oov_token},
+             {"vocabulary", o.vocabulary},
+             {"vocabulary_dtype", o.vocabulary_dtype},
+             {"invert", o.invert},
+             {"output_mode", o.output_mode},
+             {"sparse", o.sparse},
+             {"pad_to_max_tokens", o.pad_to_max_tokens},
+             {"input_shape", o.input_shape},
+             {"name", o.name}};
+}
+inline void from_json(const Config& j, IntegerLookupOptions& o) {
+  const IntegerLookupOptions d;
+  o.max_tokens = optional_int_from(j, "max_tokens");
+  o.num_oov_indices = j.value("num_oov_indices", d.num_oov_indices);
+  o.mask_token = optional_int_from(j, "mask_token");
+  o.oov_token = j.value("oov_token", d.oov_token);
+  o.vocabulary = j.contains("vocabulary") && !j.at("vocabulary").is_null()
+                     ? j.at("vocabulary").get<std::vector<int64_t>>()
+                     : d.vocabulary;
+  o.vocabulary_dtype = j.value("vocabulary_dtype", d.vocabulary_dtype);
+  o.invert = j.value("invert", d.invert);
+  o.output_mode = j.value("output_mode", d.output_mode);
+  o.sparse = j.value("sparse", d.sparse);
+  o.pad_to_max_tokens = j.value("pad_to_max_tokens", d.pad_to_max_tokens);
+  o.input_shape = j.value("input_shape", d.input_shape);
+  o.name = j.value("name", d.name);
+}
+inline void to_json(Config& j, const HashingOptions& o) {
+  j = Config{{"num_bins", o.num_bins},
+             {"mask_value", optional_int(o.mask_value)},
+             {"salt", o.salt.empty() ? Config(nullptr) : Config(o.salt)},
+             {"output_mode", o.output_mode},
+             {"sparse", o.sparse},
+             {"input_shape", o.input_shape},
+             {"name", o.name}};
+}
+inline void from_json(const Config& j, HashingOptions& o) {
+  const HashingOptions d;
+  o.num_bins = j.value("num_bins", d.num_bins);
+  o.mask_value = optional_int_from(j, "mask_value");
+  if (j.contains("salt") && !j.at("salt").is_null())
+    o.salt = j.at("salt").is_number_integer() ? std::vector<int64_t>{j.at("salt").get<int64_t>()}
+                                              : j.at("salt").get<std::vector<int64_t>>();
+  o.output_mode = j.value("output_mode", d.output_mode);
+  o.sparse = j.value("sparse", d.sparse);
   o.input_shape = j.value("input_shape", d.input_shape);
   o.name = j.value("name", d.name);
 }

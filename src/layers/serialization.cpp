@@ -56,6 +56,20 @@ Config Rescaling::get_config() const {
 Config Normalization::get_config() const {
   return soma::detail::options_config(options_, name());
 }
+Config CategoryEncoding::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config Discretization::get_config() const {
+  DiscretizationOptions o = options_;
+  o.bin_boundaries = boundaries_;  // adapted ones too, so a loaded layer bins the same way
+  return soma::detail::options_config(o, name());
+}
+Config IntegerLookup::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
+Config Hashing::get_config() const {
+  return soma::detail::options_config(options_, name());
+}
 Config RandomCrop::get_config() const {
   return soma::detail::options_config(options_, name());
 }
@@ -241,6 +255,10 @@ Registry& registry() {
     f["Normalization"] = plain<Normalization, NormalizationOptions>("Normalization");
     f["Resizing"] = plain<Resizing, ResizingOptions>("Resizing");
     f["RandomCrop"] = plain<RandomCrop, RandomCropOptions>("RandomCrop");
+    f["CategoryEncoding"] = plain<CategoryEncoding, CategoryEncodingOptions>("CategoryEncoding");
+    f["Discretization"] = plain<Discretization, DiscretizationOptions>("Discretization");
+    f["IntegerLookup"] = plain<IntegerLookup, IntegerLookupOptions>("IntegerLookup");
+    f["Hashing"] = plain<Hashing, HashingOptions>("Hashing");
     f["GroupNormalization"] = plain<GroupNormalization, GroupNormalizationOptions>("GroupNormalization");
     f["UnitNormalization"] = plain<UnitNormalization, UnitNormalizationOptions>("UnitNormalization");
     f["Permute"] = plain<Permute, PermuteOptions>("Permute");

@@ -11,6 +11,7 @@
 #include "soma/layers/attention.hpp"
 #include "soma/layers/attention_layers.hpp"
 #include "soma/layers/augmentation.hpp"
+#include "soma/layers/categorical.hpp"
 #include "soma/layers/convolutional.hpp"
 #include "soma/layers/core_layers.hpp"
 #include "soma/layers/dense.hpp"
@@ -121,6 +122,24 @@ std::vector<Case> cases() {
              NormalizationOptions{.axis = {1, 3}, .mean = {0.5f}, .variance = {2.0f}, .invert = true});
        },
        Shape{2, 3, 4}},
+      {"CategoryEncoding",
+       [] { return std::make_unique<CategoryEncoding>(CategoryEncodingOptions{.num_tokens = 5, .output_mode = "count"}); },
+       Shape{3}},
+      {"Discretization",
+       [] {
+         return std::make_unique<Discretization>(
+             DiscretizationOptions{.bin_boundaries = {-1.0f, 0.5f, 2.0f}, .output_mode = "one_hot"});
+       },
+       Shape{}},
+      {"IntegerLookup",
+       [] {
+         return std::make_unique<IntegerLookup>(IntegerLookupOptions{
+             .max_tokens = 10, .num_oov_indices = 2, .mask_token = 0, .vocabulary = {7, 3, 12}, .output_mode = "int"});
+       },
+       Shape{4}},
+      {"Hashing",
+       [] { return std::make_unique<Hashing>(HashingOptions{.num_bins = 8, .mask_value = 0, .output_mode = "multi_hot"}); },
+       Shape{3}},
       {"RandomCrop",
        [] {
          return std::make_unique<RandomCrop>(RandomCropOptions{.height = 3, .width = 2, .seed = 5, .data_format = "channels_first"});
@@ -452,6 +471,10 @@ TEST(LayerConfig, EveryRegisteredClassIsCovered) {
                            "Normalization",
                            "Resizing",
                            "RandomCrop",
+                           "CategoryEncoding",
+                           "Discretization",
+                           "IntegerLookup",
+                           "Hashing",
                            "CenterCrop",
                            "UnitNormalization",
                            "Attention",
