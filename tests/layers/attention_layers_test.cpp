@@ -12,6 +12,7 @@
 #include "support/gradcheck.hpp"
 #include "support/layer_harness.hpp"
 #include "support/reference_cases.hpp"
+#include "support/two_output_loss.hpp"
 
 namespace soma {
 namespace {
@@ -26,17 +27,6 @@ std::unique_ptr<L::BaseAttention> make(const std::string& mode, bool use_scale) 
   if (mode == "additive") return std::make_unique<L::AdditiveAttention>(L::AdditiveAttentionOptions{.use_scale = use_scale});
   return std::make_unique<L::Attention>(L::AttentionOptions{.use_scale = use_scale, .score_mode = mode});
 }
-
-// Loss sum(y * dy) + sum(scores * ds): both outputs' gradients set at once.
-struct TwoOutputLoss final : autograd::Node {
-  autograd::Variable *y = nullptr, *s = nullptr;
-  Tensor dy, ds;
-  void backward(autograd::Tape& tp) override {
-    bool acc = false;
-    tp.grad_target(*y, acc).copy_from(dy);
-    tp.grad_target(*s, acc).copy_from(ds);
-  }
-};
 
 float run_reference_cases() {
   const auto cases = testing::load_reference_cases("attention_layers.txt");
@@ -79,16 +69,11 @@ float run_reference_cases() {
     EXPECT_EQ(outs.size(), scores ? 2u : 1u);
     expect_close(outs[0]->value, t.at("y"), "y", 1e-5f);
     EXPECT_EQ(outs[0]->mask.defined(), t.count("query_mask") > 0);
-    TwoOutputLoss loss;
     if (scores) {
       EXPECT_EQ(outs[1]->value.shape(), t.at("scores").shape());
       EXPECT_EQ(out_shapes[1], t.at("scores").shape().without_batch());
       expect_close(outs[1]->value, t.at("scores"), "scores", 1e-5f);
-      loss.y = outs[0], loss.s = outs[1], loss.dy = t.at("dy"), loss.ds = t.at("ds");
-      autograd::Variable total;
-      total.value = Tensor::zeros(Shape{1});
-      tape.record(&loss);
-      tape.backward(total);
+      testing::backward_two(tape, *outs[0], t.at("dy"), *outs[1], t.at("ds"));
     } else {
       tape.backward(*outs[0], t.at("dy"));
     }

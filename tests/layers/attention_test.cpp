@@ -9,6 +9,7 @@
 #include "support/error_matchers.hpp"
 #include "support/layer_harness.hpp"
 #include "support/reference_cases.hpp"
+#include "support/two_output_loss.hpp"
 
 namespace soma {
 namespace {
@@ -78,22 +79,7 @@ TEST(MultiHeadAttentionVsPyTorch, EveryCase) {
       EXPECT_EQ(out_shapes[1], t.at("scores").shape().without_batch());
       expect_close(outs[1]->value, t.at("scores"), "scores", 1e-5f);
       // The scores' gradient enters through a loss on both outputs: sum(y * dy) + sum(scores * ds).
-      autograd::Variable total;
-      struct Sum final : autograd::Node {
-        autograd::Variable *y = nullptr, *s = nullptr;
-        Tensor dy, ds;
-        void backward(autograd::Tape& tp) override {
-          bool acc = false;
-          Tensor& gy = tp.grad_target(*y, acc);
-          gy.copy_from(dy);
-          Tensor& gs = tp.grad_target(*s, acc);
-          gs.copy_from(ds);
-        }
-      } sum;
-      sum.y = outs[0], sum.s = outs[1], sum.dy = t.at("dy"), sum.ds = t.at("ds");
-      total.value = Tensor::zeros(Shape{1});
-      tape.record(&sum);
-      tape.backward(total);
+      testing::backward_two(tape, *outs[0], t.at("dy"), *outs[1], t.at("ds"));
     } else {
       tape.backward(*outs[0], t.at("dy"));
     }
