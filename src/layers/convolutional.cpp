@@ -62,7 +62,11 @@ void BaseConv::resolve(const Arguments& a) {
   if (kind_ != Kind::transposed && any_above_one(strides_) && any_above_one(dilation_)) {
     throw ValueError(who + ": strides > 1 cannot be combined with dilation_rate > 1.");
   }
-  same_ = detail::same_padding(a.padding, who);
+  causal_ = a.padding == "causal";
+  if (causal_ && (rank_ != 1 || kind_ == Kind::transposed))
+    throw ValueError(who + ": padding \"causal\" is for 1-D convolutions (Conv1D, DepthwiseConv1D, SeparableConv1D) "
+                     "only.");
+  same_ = !causal_ && detail::same_padding(a.padding, who);
   channels_first_ = detail::channels_first(a.data_format, who);
   if (kind_ == Kind::transposed) {
     output_padding_ = spatial_arg(a.output_padding, rank_, who, "output_padding", 0, -1);
@@ -113,7 +117,7 @@ Shape BaseConv::output_shape(const Shape& in) const {
                           ? autograd::ConvOp::transposed_extent(extent, ksize_[axis], strides_[axis],
                                                                 dilation_[axis], same_, output_padding_[axis])
                           : autograd::ConvOp::output_extent(extent, ksize_[axis], strides_[axis],
-                                                            dilation_[axis], same_);
+                                                            dilation_[axis], same_ || causal_);
     if (o <= 0) {
       std::string size;
       for (int j = 3 - rank_; j < 3; ++j) {
@@ -145,6 +149,7 @@ autograd::Variable& BaseConv::forward(CallFrame& frame, autograd::Tape* tape, au
                            .dh = dilation_[1],
                            .dw = dilation_[2],
                            .same = same_,
+                           .causal = causal_,
                            .sd = strides_[0],
                            .dd = dilation_[0],
                            .groups = kind_ == Kind::conv ? groups_ : kind_ == Kind::transposed ? 1 : c,

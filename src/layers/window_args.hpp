@@ -39,7 +39,7 @@ inline bool same_padding(const std::string& padding, const std::string& who) {
   if (padding == "valid") return false;
   if (padding == "same") return true;
   if (padding == "causal")
-    throw NotImplementedError(who + ": padding \"causal\" is not supported yet; use valid or same.");
+    throw ValueError(who + ": padding \"causal\" is for 1-D convolutions only; use \"valid\" or \"same\".");
   throw ValueError(who + ": padding must be \"valid\" or \"same\", received \"" + padding + "\".");
 }
 

@@ -224,9 +224,12 @@ TEST(ConvErrors, BadArguments) {
                     L::Conv2D({.filters = 2, .kernel_size = {3}, .strides = {2}, .dilation_rate = {2}});
                   }),
                   {"dilation_rate"});
-  expect_contains(message_of<NotImplementedError>(
-                      [] { L::Conv1D({.filters = 2, .kernel_size = {3}, .padding = "causal"}); }),
-                  {"causal"});
+  expect_contains(message_of<ValueError>(
+                      [] { L::Conv2D({.filters = 2, .kernel_size = {3}, .padding = "causal"}); }),
+                  {"Conv2D", "padding \"causal\" is for 1-D convolutions"});
+  expect_contains(message_of<ValueError>(
+                      [] { L::Conv1DTranspose({.filters = 2, .kernel_size = {3}, .padding = "causal"}); }),
+                  {"padding \"causal\" is for 1-D convolutions"});
   expect_contains(message_of<ValueError>([] { L::BatchNormalization({.axis = 0}); }), {"axis 0 is the batch axis"});
 }
 

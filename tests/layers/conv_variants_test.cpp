@@ -215,6 +215,60 @@ TEST(ConvVariants, DepthwiseIsAGroupedConvolution) {
   testing::expect_close(grouped(nullptr, x, false).value, a, "grouped", 1e-6f);
 }
 
+// padding="causal" is (k - 1) * dilation zeros before the steps and a valid convolution: the same layer
+// on an explicitly padded input (ZeroPadding1D, then "valid", itself checked against PyTorch above) gives
+// the same numbers and gradients. The output at step t does not depend on later steps.
+TEST(ConvVariants, CausalIsLeftPaddingThenValid) {
+  struct Case {
+    int64_t k, stride, dilation;
+    bool separable;
+  };
+  for (const Case c : {Case{3, 1, 1, false}, Case{2, 1, 3, false}, Case{4, 2, 1, false}, Case{3, 1, 2, true}}) {
+    SCOPED_TRACE(c.k * 100 + c.stride * 10 + c.dilation);
+    set_seed(11);
+    std::unique_ptr<L::Layer> causal, valid;
+    if (c.separable) {
+      causal = std::make_unique<L::SeparableConv1D>(L::SeparableConvOptions{
+          .filters = 3, .kernel_size = {c.k}, .strides = {c.stride}, .padding = "causal", .dilation_rate = {c.dilation}});
+      valid = std::make_unique<L::SeparableConv1D>(L::SeparableConvOptions{
+          .filters = 3, .kernel_size = {c.k}, .strides = {c.stride}, .padding = "valid", .dilation_rate = {c.dilation}});
+    } else {
+      causal = std::make_unique<L::Conv1D>(L::Conv1DOptions{
+          .filters = 3, .kernel_size = {c.k}, .strides = {c.stride}, .padding = "causal", .dilation_rate = {c.dilation}});
+      valid = std::make_unique<L::Conv1D>(L::Conv1DOptions{
+          .filters = 3, .kernel_size = {c.k}, .strides = {c.stride}, .padding = "valid", .dilation_rate = {c.dilation}});
+    }
+    const int64_t pad = (c.k - 1) * c.dilation, steps = 9;
+    causal->build(Shape{steps, 2});
+    valid->build(Shape{steps + pad, 2});
+    EXPECT_EQ(causal->output_shape(Shape{steps, 2}), (Shape{(steps + c.stride - 1) / c.stride, 3}));
+    const auto cw = causal->weights(), vw = valid->weights();
+    for (size_t i = 0; i < cw.size(); ++i) vw[i]->value.copy_from(cw[i]->value);
+    L::ZeroPadding1D zeros({.padding = {{pad, 0}}});
+    zeros.build(Shape{steps, 2});
+    autograd::Variable x(testing::random_tensor({2, steps, 2}), true), x2(x.value.clone(), true);
+    autograd::Tape t1, t2;
+    autograd::Variable& a = (*causal)(&t1, x, true);
+    autograd::Variable& b = (*valid)(&t2, zeros(&t2, x2, true), true);
+    testing::expect_close(a.value, b.value, "y", 1e-6f);
+    const Tensor dy = testing::random_tensor(a.value.shape());
+    t1.backward(a, dy);
+    t2.backward(b, dy);
+    testing::expect_close(x.grad, x2.grad, "dx", 1e-6f);
+    // Causality: changing the last step leaves every output before it alone.
+    autograd::Variable later(x.value.clone());
+    for (int64_t ch = 0; ch < 2; ++ch) later.value.f32()[(steps - 1) * 2 + ch] += 5.0f;
+    const Tensor y1 = (*causal)(nullptr, x, false).value.clone();
+    const Tensor y2 = (*causal)(nullptr, later, false).value.clone();
+    const int64_t out = y1.shape()[1], untouched = (steps - 1) / c.stride;  // outputs before the last step
+    for (int64_t t = 0; t < std::min(out, untouched); ++t)
+      for (int64_t f = 0; f < 3; ++f) EXPECT_EQ(y1.f32()[t * 3 + f], y2.f32()[t * 3 + f]) << t;
+  }
+  set_seed(2);
+  L::Conv1D harness({.filters = 2, .kernel_size = {3}, .padding = "causal", .dilation_rate = {2}});
+  testing::check_layer(harness, {.input = {6, 3}, .output = {6, 2}, .params = 3 * 3 * 2 + 2, .batch = 2});
+}
+
 TEST(ConvVariants, Errors) {
   expect_contains(message_of<ValueError>([] { L::Conv2D({.filters = 6, .kernel_size = {3}, .groups = 4}); }),
                   {"Conv2D", "filters must be divisible by groups, received filters=6, groups=4"});

@@ -30,7 +30,7 @@ struct ConvOptions {
   int64_t filters = 0;
   std::vector<int64_t> kernel_size = {};
   std::vector<int64_t> strides = {1};
-  std::string padding = "valid";              // or "same"
+  std::string padding = "valid";              // "same", or "causal" for 1-D convolutions
   std::string data_format = "channels_last";  // or "channels_first"
   std::vector<int64_t> dilation_rate = {1};
   int64_t groups = 1;  // channels and filters split into groups convolved separately
@@ -176,7 +176,7 @@ class BaseConv : public Layer {
   Kind kind_;
   std::array<int64_t, 3> ksize_{1, 1, 1}, strides_{1, 1, 1}, dilation_{1, 1, 1};  // (depth, height, width)
   std::array<int64_t, 3> output_padding_{-1, -1, -1};
-  bool same_ = false;
+  bool same_ = false, causal_ = false;
   bool channels_first_ = false;
   int64_t filters_ = 0, groups_ = 1, depth_multiplier_ = 1;
   activations::Activation activation_;

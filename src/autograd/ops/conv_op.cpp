@@ -53,6 +53,9 @@ void axis_padding(const ConvGeometry& g, int axis, int64_t in, int64_t k, int64_
     transposed_padding(in, k, stride, dilation, g.same, g.output_padding[axis], before, after);
   } else if (g.same) {
     same_padding(in, k, stride, dilation, before, after);
+  } else if (g.causal) {
+    before = (k - 1) * dilation;
+    after = 0;
   } else {
     before = after = 0;
   }

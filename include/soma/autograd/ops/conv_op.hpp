@@ -17,6 +17,7 @@ struct ConvGeometry {
   int64_t sh = 1, sw = 1;  // strides
   int64_t dh = 1, dw = 1;  // dilation rates
   bool same = false;  // "same" padding (TensorFlow's split: the odd pixel goes bottom/right), else "valid"
+  bool causal = false;  // Conv1D's "causal": (k - 1) * dilation zeros before each axis, none after
   int64_t sd = 1, dd = 1;  // the depth axis' stride and dilation (3-D)
   int64_t groups = 1;      // C and O split into groups convolved separately (DepthwiseConv2D: C groups)
   bool transposed = false;  // Conv2DTranspose
