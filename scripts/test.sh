@@ -8,6 +8,7 @@ bash scripts/install_deps.sh
 bash scripts/fetch_mnist.sh || echo "note: MNIST could not be fetched; tests that need it are skipped"
 bash scripts/fetch_imdb.sh || echo "note: the IMDB reviews could not be fetched; the imdb_sentiment smoke run fails"
 bash scripts/fetch_moby_dick.sh || echo "note: Moby-Dick could not be fetched; the char_rnn smoke run fails"
+bash scripts/fetch_nsfwjs.sh || echo "note: the nsfwjs model could not be fetched; its import tests are skipped"
 
 # Release tests one binary at a time, each with all cores, so the multi-threaded kernel paths run (two
 # binaries at once would oversubscribe the cores and make OpenMP barriers crawl). The sanitizer run

@@ -36,11 +36,14 @@ void fill_with(Tensor& t, Fn fn) {
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = fn();
 }
 
-void variance_scaling(Tensor& t, double scale, double fan, bool uniform) {
+void variance_scaling(Tensor& t, double scale, double fan, bool uniform, bool truncated = true) {
   const double variance = scale / std::max(1.0, fan);
   if (uniform) {
     const auto limit = static_cast<float>(std::sqrt(3.0 * variance));
     fill_with(t, [&] { return random::uniform(-limit, limit); });
+  } else if (!truncated) {
+    const auto stddev = static_cast<float>(std::sqrt(variance));
+    fill_with(t, [&] { return random::normal(0.0f, stddev); });
   } else {
     const auto stddev = static_cast<float>(std::sqrt(variance) / kTruncatedStddev);
     fill_with(t, [&] { return random::truncated_normal(0.0f, stddev); });
@@ -88,7 +91,7 @@ void check_name(const Initializer& init) {
   static const char* known[] = {"glorot_uniform",   "glorot_normal", "he_uniform",     "he_normal",
                                 "lecun_uniform",    "lecun_normal",  "random_uniform", "random_normal",
                                 "truncated_normal", "constant",      "zeros",          "ones",
-                                "orthogonal"};
+                                "orthogonal",       "variance_scaling"};
   const std::string& name = init.name;
   if (std::none_of(std::begin(known), std::end(known), [&](const char* k) { return name == k; })) {
     throw ValueError("initializers: unknown initializer \"" + name + "\"; known initializers are " + kNames +
@@ -96,6 +99,20 @@ void check_name(const Initializer& init) {
   }
   if ((name == "random_normal" || name == "truncated_normal") && !(init.stddev >= 0.0f)) {
     throw ValueError("initializers: " + name + " stddev must be >= 0, received " + number(init.stddev) + ".");
+  }
+  if (name == "variance_scaling") {
+    if (!(init.scale > 0.0f))
+      throw ValueError("initializers: variance_scaling scale must be > 0, received " + number(init.scale) + ".");
+    if (init.mode != "fan_in" && init.mode != "fan_out" && init.mode != "fan_avg") {
+      throw ValueError("initializers: variance_scaling mode must be fan_in, fan_out or fan_avg, received \"" +
+                       init.mode + "\".");
+    }
+    if (init.distribution != "truncated_normal" && init.distribution != "untruncated_normal" &&
+        init.distribution != "uniform" && init.distribution != "normal") {
+      throw ValueError(
+          "initializers: variance_scaling distribution must be truncated_normal, untruncated_normal or uniform, "
+          "received \"" + init.distribution + "\".");
+    }
   }
   if (name == "random_uniform" && !(init.minval <= init.maxval)) {
     throw ValueError("initializers: random_uniform needs minval <= maxval, received minval " +
@@ -113,12 +130,25 @@ void initialize(const Initializer& init, Tensor& t) {
   if (name == "he_normal") return variance_scaling(t, 2.0, f.in, false);
   if (name == "lecun_uniform") return variance_scaling(t, 1.0, f.in, true);
   if (name == "lecun_normal") return variance_scaling(t, 1.0, f.in, false);
+  if (name == "variance_scaling") {
+    const double fan = init.mode == "fan_in" ? f.in : init.mode == "fan_out" ? f.out : (f.in + f.out) / 2;
+    return variance_scaling(t, init.scale, fan, init.distribution == "uniform",
+                            init.distribution != "untruncated_normal");
+  }
   const float a = init.minval, b = init.maxval, mean = init.mean, sd = init.stddev;
   if (name == "random_uniform") return fill_with(t, [&] { return random::uniform(a, b); });
   if (name == "random_normal") return fill_with(t, [&] { return random::normal(mean, sd); });
   if (name == "truncated_normal") return fill_with(t, [&] { return random::truncated_normal(mean, sd); });
   if (name == "orthogonal") return orthogonal(t, init.gain);
   t.fill(name == "ones" ? 1.0f : name == "constant" ? init.value : 0.0f);
+}
+
+Initializer VarianceScaling(VarianceScalingOptions options) {
+  Initializer i("variance_scaling");
+  i.scale = options.scale;
+  i.mode = options.mode;
+  i.distribution = options.distribution == "normal" ? "truncated_normal" : options.distribution;
+  return checked(i);
 }
 
 Initializer Constant(float value) {

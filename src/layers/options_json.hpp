@@ -39,7 +39,8 @@ namespace soma::initializers {
 inline void to_json(Config& j, const Initializer& init) {
   const Initializer defaults(init.name);
   if (init.value == defaults.value && init.mean == defaults.mean && init.stddev == defaults.stddev &&
-      init.minval == defaults.minval && init.maxval == defaults.maxval && init.gain == defaults.gain) {
+      init.minval == defaults.minval && init.maxval == defaults.maxval && init.gain == defaults.gain && init.scale == defaults.scale &&
+      init.mode == defaults.mode && init.distribution == defaults.distribution) {
     j = init.name;
     return;
   }
@@ -50,7 +51,10 @@ inline void to_json(Config& j, const Initializer& init) {
                {"stddev", init.stddev},
                {"minval", init.minval},
                {"maxval", init.maxval},
-               {"gain", init.gain}}}};
+               {"gain", init.gain},
+               {"scale", init.scale},
+               {"mode", init.mode},
+               {"distribution", init.distribution}}}};
 }
 inline void from_json(const Config& j, Initializer& init) {
   if (j.is_string()) {
@@ -65,6 +69,9 @@ inline void from_json(const Config& j, Initializer& init) {
   init.minval = c.value("minval", init.minval);
   init.maxval = c.value("maxval", init.maxval);
   init.gain = c.value("gain", init.gain);
+  init.scale = c.value("scale", init.scale);
+  init.mode = c.value("mode", init.mode);
+  init.distribution = c.value("distribution", init.distribution);
 }
 }  // namespace soma::initializers
 

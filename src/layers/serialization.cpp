@@ -215,7 +215,9 @@ Config GaussianDropout::get_config() const {
 }
 
 Config serialize(const Layer& layer) {
-  return Config{{"class_name", layer.type()}, {"config", layer.get_config()}};
+  Config config = layer.get_config();
+  if (!layer.trainable()) config["trainable"] = false;  // a frozen layer stays frozen in the file, as in Keras
+  return Config{{"class_name", layer.type()}, {"config", std::move(config)}};
 }
 
 namespace {
@@ -421,7 +423,19 @@ std::unique_ptr<Layer> deserialize(const Config& spec) {
         "layers::register_layer().",
         class_name, fmt::join(known, ", ")));
   }
-  return factory(spec.contains("config") ? spec["config"] : Config::object());
+  Config config = spec.contains("config") ? spec["config"] : Config::object();
+  bool trainable = true;
+  if (config.is_object() && config.contains("trainable")) {
+    if (!config["trainable"].is_boolean()) {
+      throw ValueError(fmt::format("{} config: argument \"trainable\" must be true or false, received {}.",
+                                   class_name, config["trainable"].dump()));
+    }
+    trainable = config["trainable"].get<bool>();
+    config.erase("trainable");
+  }
+  std::unique_ptr<Layer> layer = factory(config);
+  if (!trainable) layer->set_trainable(false);
+  return layer;
 }
 
 }  // namespace soma::layers

@@ -58,6 +58,7 @@ Config Model::get_config() const {
     for (const auto& l : chain_) list.push_back(layers::serialize(*l));
     Config c{{"name", name()}, {"layers", std::move(list)}};
     if (built()) c["build_input_shape"] = input_shape().to_vector();
+    if (!trainable()) c["trainable"] = false;
     return c;
   }
   // Node indices within this model: a layer's calls numbered in the order they run.
@@ -79,7 +80,7 @@ Config Model::get_config() const {
     const bool model = dynamic_cast<const Model*>(l) != nullptr;
     Config spec{{"module", model ? "keras.src.models.functional" : "keras.layers"},
                 {"class_name", l->type()},
-                {"config", l->get_config()},
+                {"config", layers::serialize(*l)["config"]},  // with "trainable": false when frozen
                 {"registered_name", nullptr},
                 {"name", l->name()}};
     Config inbound = Config::array();

@@ -10,8 +10,10 @@
 #include <new>
 #include <optional>
 
+#include "io/keras/keras_import.hpp"
 #include "layers/weight_budget.hpp"
 #include "soma/core/random.hpp"
+#include "soma/io/files.hpp"
 #include "soma/io/model_file.hpp"
 #include "soma/layers/serialization.hpp"
 
@@ -29,9 +31,10 @@ Sequential Sequential::from_config(const Config& config) {
                      config.type_name() + ".");
   }
   for (const auto& item : config.items()) {
-    if (item.key() != "name" && item.key() != "layers" && item.key() != "build_input_shape") {
+    if (item.key() != "name" && item.key() != "layers" && item.key() != "build_input_shape" &&
+        item.key() != "trainable") {
       throw ValueError("Sequential::from_config: unknown key \"" + item.key() +
-                       "\"; expected name, layers and build_input_shape.");
+                       "\"; expected name, layers, build_input_shape and trainable.");
     }
   }
   auto typed = [&](const char* key, bool ok, const std::string& expected) {
@@ -43,6 +46,7 @@ Sequential Sequential::from_config(const Config& config) {
   typed("layers", config.contains("layers") && config["layers"].is_array(), "an array of layer configs");
   typed("build_input_shape", config.contains("build_input_shape") && config["build_input_shape"].is_array(),
         "an array of positive integers");
+  typed("trainable", config.contains("trainable") && config["trainable"].is_boolean(), "true or false");
   Sequential model(config.contains("name") ? config["name"].get<std::string>() : "sequential");
   if (config.contains("layers")) {
     for (const auto& spec : config["layers"]) {
@@ -66,6 +70,7 @@ Sequential Sequential::from_config(const Config& config) {
     }
     model.build(Shape(dims));
   }
+  if (config.contains("trainable") && !config["trainable"].get<bool>()) model.set_trainable(false);
   return model;
 }
 
@@ -190,6 +195,16 @@ Model load_model_from_bytes(std::string_view bytes, const std::string& source, L
 }
 
 Model load_model(const std::string& path, LoadOptions options) {
+  // The format by the first bytes: soma's magic, a zip (.keras), HDF5 (.h5), or JSON (tfjs model.json).
+  std::string head(8, '\0');
+  {
+    io::InputFile f = io::open_regular_file("load_model", path);
+    head.resize(f.read(head.data(), head.size()));
+  }
+  const size_t text = head.find_first_not_of(" \t\r\n");
+  if (text != std::string::npos && head[text] == '{') {
+    return io::keras::build_model(io::keras::read_tfjs(path), path, options);
+  }
   return restore(io::read_model_file(path), path, options);
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // keras.initializers. By name: glorot_uniform (the Dense/Conv default), glorot_normal, he_uniform,
-// he_normal, lecun_uniform, lecun_normal, orthogonal, random_uniform, random_normal, truncated_normal,
+// he_normal, lecun_uniform, lecun_normal, orthogonal, variance_scaling, random_uniform, random_normal, truncated_normal,
 // constant, zeros, ones; or with arguments:
 //   L::Dense({.units = 4, .kernel_initializer = soma::initializers::Constant(0.5f)})
 //   L::Dense({.units = 4, .kernel_initializer = soma::initializers::RandomNormal({.stddev = 0.1f})})
@@ -14,7 +14,7 @@ namespace soma::initializers {
 // An initializer as data, so option structs stay copyable and it can be written to a model file: `name`
 // is the Keras identifier, the numbers are the Keras arguments; those a kind does not use keep their
 // defaults and are ignored (constant reads value; random_normal and truncated_normal mean and stddev;
-// random_uniform minval and maxval; orthogonal gain).
+// random_uniform minval and maxval; orthogonal gain; variance_scaling scale, mode and distribution).
 struct Initializer {
   std::string name;
   float value = 0.0f;
@@ -23,6 +23,10 @@ struct Initializer {
   float minval = -0.05f;
   float maxval = 0.05f;
   float gain = 1.0f;
+  // variance_scaling: Keras' VarianceScaling (what Keras 2 files write for glorot_uniform and friends).
+  float scale = 1.0f;
+  std::string mode = "fan_in";                     // fan_in, fan_out, fan_avg
+  std::string distribution = "truncated_normal";  // truncated_normal, untruncated_normal, uniform
 
   Initializer() = default;
   // By name with Keras' defaults, so `.kernel_initializer = "he_normal"` reads as in Keras.
@@ -41,6 +45,11 @@ struct RandomUniformOptions {
 struct OrthogonalOptions {
   float gain = 1.0f;
 };
+struct VarianceScalingOptions {
+  float scale = 1.0f;
+  std::string mode = "fan_in";
+  std::string distribution = "truncated_normal";
+};
 
 // Keras' initializer classes, with Keras' defaults; bad arguments throw ValueError.
 Initializer Constant(float value = 0.0f);
@@ -57,6 +66,8 @@ Initializer HeUniform();
 Initializer HeNormal();
 Initializer LecunUniform();
 Initializer LecunNormal();
+// scale / fan, drawn uniform or (truncated) normal; distribution "normal" means truncated_normal, as in Keras.
+Initializer VarianceScaling(VarianceScalingOptions options = {});
 
 // Fills `t` in place; fans are computed from its shape as Keras does (the last two axes are in/out,
 // leading axes are the receptive field). Unknown names and bad arguments throw ValueError.

@@ -4,6 +4,7 @@
 //   soma::Sequential again = soma::load_model("fashion_mlp.soma");   // or soma::Model for any model
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "soma/models/sequential.hpp"  // load_model's result converts to a Sequential
 
@@ -15,8 +16,13 @@ struct LoadOptions {
   // Put soma's random generator back where it was at save(), so a resumed fit() shuffles and drops out
   // exactly as the uninterrupted one would have. False keeps the generator as it is.
   bool restore_random_state = true;
+  // Keras-family files (.keras, .h5, tfjs model.json): what was accepted but not honoured (an
+  // initializer's seed, an optimizer soma lacks) is appended here; with nullptr it goes to stderr.
+  std::vector<std::string>* notes = nullptr;
 };
 
+// Reads soma's own files and, by their contents, Keras 3 .keras, Keras HDF5 .h5 and TensorFlow.js
+// model.json files (docs/interop.md).
 // Throws IOError for a file that is missing, not a soma model file, of another format version, truncated
 // or corrupted, and for a config or tensors that do not describe a model; nothing is half-loaded.
 Model load_model(const std::string& path, LoadOptions options = {});
