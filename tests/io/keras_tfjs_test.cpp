@@ -5,7 +5,11 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <unistd.h>
+
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "soma/data/image.hpp"
 #include "soma/models/model.hpp"
@@ -28,6 +32,115 @@ Tensor photo(const std::string& file) {
   const auto* p = rgb.data<uint8_t>();
   for (int64_t i = 0; i < x.numel(); ++i) x.f32()[i] = static_cast<float>(p[i]) / 255.0f;
   return x;
+}
+
+// Models tfjs built and saved itself (tests/reference/tfjs_models.js): every layer kind tfjs writes, a
+// shared layer in a functional graph, and the same weights quantised to uint8, uint16 and float16.
+TEST(TfjsModels, PredictAsTfjsDoes) {
+  const auto cases = testing::load_reference_cases("tfjs_models.txt");
+  ASSERT_EQ(cases.size(), 9u);
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::vector<std::string> notes;
+    Model model = load_model(std::string(SOMA_TEST_DATA_DIR) + "/tfjs_models/" + c.name + "/model.json",
+                             {.notes = &notes});
+    TensorList x;
+    for (int i = 0; i < std::stoi(c.options.at("inputs")); ++i) {
+      std::string name = "x";
+      name += std::to_string(i);
+      x.list.push_back(c.tensors.at(name));
+    }
+    const Tensor y = model.predict(x)[0];
+    const Tensor& want = c.tensors.at("y");
+    ASSERT_EQ(y.shape(), want.shape());
+    float worst = 0;
+    for (int64_t i = 0; i < y.numel(); ++i) worst = std::max(worst, std::abs(y.f32()[i] - want.f32()[i]));
+    EXPECT_LT(worst, 2e-5f);
+    std::printf("%-20s max |y_soma - y_tfjs| = %.3g\n", c.name.c_str(), worst);
+  }
+}
+
+TEST(TfjsModels, CompilesFromTheTrainingConfig) {
+  Model model = load_model(std::string(SOMA_TEST_DATA_DIR) + "/tfjs_models/dense_mlp/model.json");
+  ASSERT_TRUE(model.compiled());
+  EXPECT_EQ(model.compile_config()["optimizer"]["class_name"], "Adam");
+  EXPECT_FLOAT_EQ(model.compile_config()["optimizer"]["config"]["learning_rate"].get<float>(), 0.01f);
+  EXPECT_EQ(model.compile_config()["loss"]["class_name"], "categorical_crossentropy");
+}
+
+// A copy of a reference model whose model.json or shard the test then spoils.
+class BadTfjsFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("soma_bad_tfjs_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+    const auto src = std::filesystem::path(SOMA_TEST_DATA_DIR) / "tfjs_models" / "dense_mlp";
+    json_ = Config::parse(std::ifstream(src / "model.json"));
+    std::ifstream w(src / "weights.bin", std::ios::binary);
+    shard_.assign(std::istreambuf_iterator<char>(w), {});
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string write() {
+    std::ofstream(dir_ / "model.json") << json_.dump();
+    std::ofstream(dir_ / "weights.bin", std::ios::binary) << shard_;
+    return (dir_ / "model.json").string();
+  }
+  void expect_error(const std::string& fragment) {
+    const std::string path = write();
+    try {
+      load_model(path);
+      ADD_FAILURE() << "no error; expected one containing: " << fragment;
+    } catch (const IOError& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
+  }
+  std::filesystem::path dir_;
+  Config json_;
+  std::string shard_;
+};
+
+TEST_F(BadTfjsFile, TruncatedShard) {
+  shard_.resize(shard_.size() / 2);
+  expect_error("too few for the weight");
+}
+TEST_F(BadTfjsFile, LongerShard) {
+  shard_ += "xx";
+  expect_error("where its weights take");
+}
+TEST_F(BadTfjsFile, MissingShard) {
+  json_["weightsManifest"][0]["paths"][0] = "gone.bin";
+  expect_error("gone.bin");
+}
+TEST_F(BadTfjsFile, ShardOutsideItsDirectory) {
+  json_["weightsManifest"][0]["paths"][0] = "../../etc/passwd";
+  expect_error("outside its directory");
+}
+TEST_F(BadTfjsFile, UnknownLayerClassIsNamed) {
+  json_["modelTopology"]["config"]["layers"][1]["class_name"] = "Spline";
+  expect_error("unknown layer class \"Spline\"");
+}
+TEST_F(BadTfjsFile, UnsupportedArgumentNamesTheLayer) {
+  json_["modelTopology"]["config"]["layers"][1]["config"]["noise_shape"] = Config::array({1, 8});
+  expect_error("argument \"noise_shape\" = [1,8] is not supported");
+}
+TEST_F(BadTfjsFile, WrongWeightShape) {
+  json_["weightsManifest"][0]["weights"][0]["shape"] = Config::array({8, 6});
+  expect_error("of shape (8, 6) where the model's");
+}
+TEST_F(BadTfjsFile, BadQuantisation) {
+  json_["weightsManifest"][0]["weights"][0]["quantization"] = Config{{"dtype", "int4"}};
+  expect_error("as int4");
+}
+TEST_F(BadTfjsFile, NotJson) {
+  const std::string path = write();
+  std::ofstream(path) << "{ \"modelTopology\": ";
+  try {
+    load_model(path);
+    ADD_FAILURE();
+  } catch (const IOError& e) {
+    EXPECT_NE(std::string(e.what()).find("is not valid JSON"), std::string::npos) << e.what();
+  }
 }
 
 class Nsfwjs : public ::testing::Test {

@@ -167,6 +167,8 @@ Config layer_config(const std::string& cls, const Config& in, const std::string&
   for (const auto& [key, value] : in.items()) {
     const std::string where = fmt::format("{} argument \"{}\"", who(cls, name), key);
     if (inert(key, value) || ignorable(cls, key)) continue;
+    // tfjs and Keras write None for "the default"; soma's defaults are Keras'.
+    if (value.is_null() && key != "max_value") continue;
     if (key == "dtype") {
       // Keras 3: {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}}.
       std::string policy = value.is_string() ? value.get<std::string>()

@@ -41,10 +41,11 @@ std::optional<Config> optimizer(const Config& spec, std::string& why) {
     return std::nullopt;
   }
   std::string cls = spec["class_name"].get<std::string>();
+  const bool tfjs_rmsprop = cls == "RMSProp";  // tfjs' class, whose "decay" is Keras' rho
   // Keras 3 legacy-h5 files may prefix "Custom>" or name the class in lower case; tfjs writes the Keras name.
   static const std::map<std::string, std::string> classes = {
       {"sgd", "SGD"},         {"adam", "Adam"},       {"rmsprop", "RMSprop"}, {"adamw", "AdamW"},
-      {"adagrad", "Adagrad"}, {"nadam", "Nadam"}};
+      {"adagrad", "Adagrad"}, {"nadam", "Nadam"}, {"momentum", "SGD"}};
   std::string lower = cls;
   for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   auto known = classes.find(lower);
@@ -76,7 +77,13 @@ std::optional<Config> optimizer(const Config& spec, std::string& why) {
     if (key == "decay" && value.is_number() && value.get<double>() == 0.0 && cls != "SGD" && cls != "Adam" &&
         cls != "RMSprop")
       continue;
-    const std::string name = key == "lr" ? "learning_rate" : key;
+    // Keras 2 wrote lr; tfjs writes its own camelCase names.
+    static const std::map<std::string, std::string> renames = {
+        {"lr", "learning_rate"}, {"learningRate", "learning_rate"}, {"beta1", "beta_1"},
+        {"beta2", "beta_2"},     {"useNesterov", "nesterov"},      {"initialAccumulatorValue", "initial_accumulator_value"}};
+    std::string name = key;
+    if (auto r = renames.find(key); r != renames.end()) name = r->second;
+    if (tfjs_rmsprop && key == "decay") name = "rho";
     if (name == "learning_rate" && value.is_object()) {  // a schedule, as soma writes one
       Config schedule = value;
       schedule.erase("module");
@@ -173,7 +180,8 @@ Model build_model(KerasFile file, const std::string& source, const LoadOptions& 
   } restore_generator{generator};
   try {
     Translated t = translate_model(file.model_config, major);
-    notes = std::move(t.notes);
+    notes = std::move(file.notes);
+    notes.insert(notes.end(), t.notes.begin(), t.notes.end());
     int64_t budget = 0;
     for (const auto& v : file.variables) budget += v.value.nbytes();
     std::optional<Model> model;

@@ -20,6 +20,7 @@ struct KerasFile {
   std::optional<Config> training;  // Keras 2 / legacy HDF5 / tfjs training_config
   std::optional<Config> compile;   // Keras 3 .keras compile_config
   std::vector<Variable> variables;
+  std::vector<std::string> notes;  // what the reader skipped (optimizer state it cannot use)
 };
 
 // A TensorFlow.js layers model: model.json and the weight shards its weightsManifest lists, beside it.

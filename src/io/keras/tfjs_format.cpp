@@ -60,6 +60,7 @@ KerasFile read_tfjs(const std::string& path) {
 
   if (!json.contains("weightsManifest") || !json["weightsManifest"].is_array()) fail("has no \"weightsManifest\" list");
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  bool skipped_optimizer = false;
   for (const auto& group : json["weightsManifest"]) {
     if (!group.is_object() || !group.contains("paths") || !group["paths"].is_array() || !group.contains("weights") ||
         !group["weights"].is_array())
@@ -71,7 +72,11 @@ KerasFile read_tfjs(const std::string& path) {
       // Shards lie beside model.json; a path out of that directory is refused.
       if (name.empty() || name.find("..") != std::string::npos || name[0] == '/')
         fail("names the shard \"" + name + "\" outside its directory");
-      bytes += read_regular_file("load_model", (dir / name).string());
+      try {
+        bytes += read_regular_file("load_model", (dir / name).string());
+      } catch (const IOError& e) {
+        fail(std::string("lists a weight shard that cannot be read: ") + e.what());
+      }
     }
     size_t offset = 0;
     for (const auto& w : group["weights"]) {
@@ -91,6 +96,15 @@ KerasFile read_tfjs(const std::string& path) {
       }
       if (dims.size() >= Shape::kMaxRank) fail("gives the weight \"" + name + "\" too many dimensions");
       const std::string dtype = w.value("dtype", std::string("float32"));
+      if (w.value("group", std::string()) == "optimizer") {  // tfjs' includeOptimizer state
+        const uint64_t width = w.contains("quantization") ? 0 : dtype == "float32" || dtype == "int32" ? 4 : 0;
+        if (width == 0 || static_cast<uint64_t>(numel) * width > bytes.size() - offset)
+          fail("holds optimizer state \"" + name + "\" that cannot be read");
+        offset += static_cast<size_t>(numel) * width;
+        if (!skipped_optimizer) file.notes.push_back("the optimizer state in the file is not read (tfjs' layout)");
+        skipped_optimizer = true;
+        continue;
+      }
       if (dtype != "float32") fail("stores the weight \"" + name + "\" as " + dtype + " (soma's weights are float32)");
       std::string stored = "float32";
       double scale = 1, min = 0;
