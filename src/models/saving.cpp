@@ -10,6 +10,7 @@
 #include <new>
 #include <optional>
 
+#include "io/keras/hdf5_file.hpp"
 #include "io/keras/keras_import.hpp"
 #include "layers/weight_budget.hpp"
 #include "soma/core/random.hpp"
@@ -204,6 +205,9 @@ Model load_model(const std::string& path, LoadOptions options) {
   const size_t text = head.find_first_not_of(" \t\r\n");
   if (text != std::string::npos && head[text] == '{') {
     return io::keras::build_model(io::keras::read_tfjs(path), path, options);
+  }
+  if (io::hdf5::is_hdf5(head)) {
+    return io::keras::build_model(io::keras::read_h5(io::read_regular_file("load_model", path), path), path, options);
   }
   return restore(io::read_model_file(path), path, options);
 }

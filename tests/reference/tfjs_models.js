@@ -106,6 +106,14 @@ const cases = {
     const out = L.dense({units: 2, activation: 'sigmoid', name: 'out'}).apply(L.activation({activation: 'softplus'}).apply(cat));
     return [tf.model({inputs: [a, b], outputs: out}), [uniform([3, 5]), uniform([3, 5])]];
   },
+  nested: () => {
+    const inner = tf.sequential({name: 'encoder'});
+    inner.add(L.dense({inputShape: [5], units: 4, activation: 'relu', name: 'enc_dense'}));
+    inner.add(L.dense({units: 3, name: 'enc_out'}));
+    const x = tf.input({shape: [5], name: 'features'});
+    const y = L.dense({units: 2, activation: 'softmax', name: 'head'}).apply(inner.apply(x));
+    return [tf.model({inputs: x, outputs: y, name: 'outer'}), uniform([3, 5])];
+  },
 };
 const quantised = {dense_mlp_uint8: ['dense_mlp', 'uint8'], conv_net_uint16: ['conv_net', 'uint16'],
                    recurrent_float16: ['recurrent', 'float16']};

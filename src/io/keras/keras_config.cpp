@@ -44,6 +44,7 @@ std::string snake(const std::string& camel) {
 
 struct Context {
   int major;
+  bool tfjs;
   std::vector<std::string>& notes;
 };
 
@@ -258,6 +259,32 @@ std::optional<Config> sample_shape(const Config& config) {
   return std::nullopt;
 }
 
+// tfjs counts a nested model's own construction as its node 0, so the outer model's first call of it is
+// node 1; Keras (and soma) number only the calls inside the outer model, from 0.
+void renumber_nested_model_nodes(Config& c) {
+  std::set<std::string> nested;
+  for (const auto& layer : c["layers"]) {
+    const std::string cls = layer.value("class_name", std::string());
+    if (cls == "Sequential" || cls == "Functional") nested.insert(layer.value("name", std::string()));
+  }
+  if (nested.empty()) return;
+  auto fix = [&](Config& ref) {  // [name, node, tensor(, kwargs)]
+    if (ref.is_array() && ref.size() >= 3 && ref[0].is_string() && nested.count(ref[0].get<std::string>()) &&
+        ref[1].is_number_integer() && ref[1].get<int64_t>() > 0)
+      ref[1] = ref[1].get<int64_t>() - 1;
+  };
+  for (auto& layer : c["layers"]) {
+    if (!layer.contains("inbound_nodes") || !layer["inbound_nodes"].is_array()) continue;
+    for (auto& node : layer["inbound_nodes"]) {
+      if (!node.is_array()) continue;
+      for (auto& ref : node) fix(ref);
+    }
+  }
+  if (c["output_layers"].is_array()) {
+    for (auto& ref : c["output_layers"]) fix(ref);
+  }
+}
+
 Config translate_model_spec(const std::string& cls, const Config& config, Context& ctx) {
   if (cls == "Sequential") {
     // Keras 2.0-2.1 wrote a Sequential's config as the bare list of layers.
@@ -290,15 +317,16 @@ Config translate_model_spec(const std::string& cls, const Config& config, Contex
     if (!config.contains(key)) throw ValueError(fmt::format("a functional model's config needs \"{}\".", key));
     c[key] = config[key];
   }
+  if (ctx.tfjs) renumber_nested_model_nodes(c);
   if (config.value("trainable", true) == false) c["trainable"] = false;
   return Config{{"class_name", "Functional"}, {"config", std::move(c)}};
 }
 
 }  // namespace
 
-Translated translate_model(const Config& keras_model, int major) {
+Translated translate_model(const Config& keras_model, int major, bool tfjs) {
   Translated t;
-  Context ctx{major, t.notes};
+  Context ctx{major, tfjs, t.notes};
   if (!keras_model.is_object() || !keras_model.contains("class_name") || !keras_model["class_name"].is_string())
     throw ValueError("the model config needs a \"class_name\" (Sequential, Functional or Model).");
   const std::string cls = keras_model["class_name"].get<std::string>();

@@ -22,6 +22,7 @@ struct Translated {
 
 // `keras_model` is {"class_name": "Sequential" | "Functional" | "Model", "config": ...}. Throws ValueError
 // or NotImplementedError naming the layer (its class and name) and the argument soma cannot honour.
-Translated translate_model(const Config& keras_model, int keras_major);
+// `tfjs`: the file was written by TensorFlow.js, whose node numbering of nested models differs.
+Translated translate_model(const Config& keras_model, int keras_major, bool tfjs = false);
 
 }  // namespace soma::io::keras

@@ -179,7 +179,7 @@ Model build_model(KerasFile file, const std::string& source, const LoadOptions& 
     ~Restore() { random::set_state(state); }
   } restore_generator{generator};
   try {
-    Translated t = translate_model(file.model_config, major);
+    Translated t = translate_model(file.model_config, major, file.format == "tfjs");
     notes = std::move(file.notes);
     notes.insert(notes.end(), t.notes.begin(), t.notes.end());
     int64_t budget = 0;

@@ -1,0 +1,96 @@
+// Keras HDF5 model files (tests/reference/keras_h5.py writes them in Keras 2's model.save layout from the
+// tfjs reference models, so tfjs' predictions are the reference), and damaged ones.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "soma/models/model.hpp"
+#include "soma/models/saving.hpp"
+#include "support/reference_cases.hpp"
+
+namespace soma {
+namespace {
+
+std::string h5(const std::string& name) {
+  return std::string(SOMA_TEST_DATA_DIR) + "/keras_h5/" + name + ".h5";
+}
+
+TEST(KerasH5, PredictsAsTheSameModelInTfjs) {
+  const auto cases = testing::load_reference_cases("tfjs_models.txt");
+  int checked = 0;
+  for (const auto& c : cases) {
+    for (const std::string& file : {c.name, c.name + "_keras3"}) {
+      if (!std::filesystem::exists(h5(file))) continue;
+      SCOPED_TRACE(file);
+      std::vector<std::string> notes;
+      Model model = load_model(h5(file), {.notes = &notes});
+      TensorList x;
+      for (int i = 0; i < std::stoi(c.options.at("inputs")); ++i) {
+        std::string name = "x";
+        name += std::to_string(i);
+        x.list.push_back(c.tensors.at(name));
+      }
+      const Tensor y = model.predict(x)[0];
+      const Tensor& want = c.tensors.at("y");
+      ASSERT_EQ(y.shape(), want.shape());
+      float worst = 0;
+      for (int64_t i = 0; i < y.numel(); ++i) worst = std::max(worst, std::abs(y.f32()[i] - want.f32()[i]));
+      EXPECT_LT(worst, 2e-5f);
+      std::printf("%-20s max |y_soma - y_tfjs| = %.3g\n", file.c_str(), worst);
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 7);
+}
+
+TEST(KerasH5, CompilesFromTrainingConfigAndResavesAsSoma) {
+  Model model = load_model(h5("dense_mlp"));
+  ASSERT_TRUE(model.compiled());
+  EXPECT_EQ(model.compile_config()["optimizer"]["class_name"], "Adam");
+  EXPECT_FLOAT_EQ(model.compile_config()["optimizer"]["config"]["learning_rate"].get<float>(), 0.01f);
+  const Tensor x = Tensor::full(Shape{2, 6}, 0.25f);
+  const Tensor y = Tensor::full(Shape{2, 3}, 1.0f / 3);
+  model.fit(x, y, {.epochs = 1, .verbose = 0});  // continues training
+  const std::string saved = (std::filesystem::temp_directory_path() / "soma_from_h5.soma").string();
+  model.save(saved);
+  Model again = load_model(saved);
+  const Tensor a = model.predict(x), b = again.predict(x);
+  for (int64_t i = 0; i < a.numel(); ++i) EXPECT_EQ(a.f32()[i], b.f32()[i]);
+  std::filesystem::remove(saved);
+}
+
+void expect_io_error(const std::string& path, const std::string& fragment) {
+  try {
+    load_model(path);
+    ADD_FAILURE() << "no error for " << path;
+  } catch (const IOError& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+}
+
+TEST(KerasH5, TruncatedFilesAreIOErrors) {
+  std::ifstream in(h5("conv_net"), std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  const std::string path = (std::filesystem::temp_directory_path() / "soma_truncated.h5").string();
+  for (size_t keep : {size_t{8}, size_t{100}, bytes.size() / 3, bytes.size() / 2, bytes.size() - 10}) {
+    SCOPED_TRACE(keep);
+    std::ofstream(path, std::ios::binary) << bytes.substr(0, keep);
+    EXPECT_THROW(load_model(path), IOError);
+  }
+  std::filesystem::remove(path);
+}
+
+TEST(KerasH5, NotAModelFileIsNamed) {
+  const std::string path = (std::filesystem::temp_directory_path() / "soma_weights_only.h5").string();
+  std::ifstream in(h5("dense_mlp"), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  std::ofstream(path, std::ios::binary) << bytes.substr(0, 8) << std::string(600, '\0');
+  expect_io_error(path, "damaged or truncated HDF5");
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace soma
