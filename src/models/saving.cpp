@@ -206,6 +206,9 @@ Model load_model(const std::string& path, LoadOptions options) {
   if (text != std::string::npos && head[text] == '{') {
     return io::keras::build_model(io::keras::read_tfjs(path), path, options);
   }
+  if (head.starts_with("PK\x03\x04")) {
+    return io::keras::build_model(io::keras::read_keras(io::read_regular_file("load_model", path), path), path, options);
+  }
   if (io::hdf5::is_hdf5(head)) {
     return io::keras::build_model(io::keras::read_h5(io::read_regular_file("load_model", path), path), path, options);
   }

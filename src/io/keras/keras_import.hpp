@@ -29,6 +29,9 @@ KerasFile read_tfjs(const std::string& path);
 // A Keras HDF5 model file (Keras 2 model.save, Keras 3's legacy .h5), from its bytes.
 KerasFile read_h5(const std::string& bytes, const std::string& source);
 
+// A Keras 3 .keras zip, from its bytes.
+KerasFile read_keras(const std::string& bytes, const std::string& source);
+
 // The model, its weights, and (options.compile) its optimizer, loss and metrics from the training config;
 // what cannot be honoured and changes nothing for prediction (an unknown optimizer) is a note.
 Model build_model(KerasFile file, const std::string& source, const LoadOptions& options);
