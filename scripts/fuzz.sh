@@ -9,7 +9,7 @@
 # below and in tools/fuzz/CMakeLists.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-fuzzers=(load_model_fuzzer weights_fuzzer idx_fuzzer csv_fuzzer train_config_fuzzer image_fuzzer)
+fuzzers=(load_model_fuzzer weights_fuzzer idx_fuzzer csv_fuzzer train_config_fuzzer image_fuzzer keras_import_fuzzer)
 
 seconds="${1:-20}"
 shift || true

@@ -192,6 +192,10 @@ Model restore(io::ModelFile file, const std::string& source, const LoadOptions& 
 
 Model load_model_from_bytes(std::string_view bytes, const std::string& source, LoadOptions options,
                                  bool verify_checksum) {
+  if (bytes.starts_with("PK\x03\x04"))
+    return io::keras::build_model(io::keras::read_keras(std::string(bytes), source), source, options);
+  if (io::hdf5::is_hdf5(bytes))
+    return io::keras::build_model(io::keras::read_h5(std::string(bytes), source), source, options);
   return restore(io::parse_model_file(bytes, source, verify_checksum), source, options);
 }
 

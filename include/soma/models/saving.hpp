@@ -26,8 +26,9 @@ struct LoadOptions {
 // Throws IOError for a file that is missing, not a soma model file, of another format version, truncated
 // or corrupted, and for a config or tensors that do not describe a model; nothing is half-loaded.
 Model load_model(const std::string& path, LoadOptions options = {});
-// The same from the bytes of a model file (`source` names them in errors); verify_checksum = false is
-// for fuzzing what lies behind the checksum.
+// The same from the bytes of a model file (`source` names them in errors): soma's, .keras or .h5 (a tfjs
+// model.json needs its directory for the shards: use load_model). verify_checksum = false is for fuzzing
+// what lies behind soma's checksum.
 Model load_model_from_bytes(std::string_view bytes, const std::string& source, LoadOptions options = {},
                                  bool verify_checksum = true);
 
