@@ -263,8 +263,10 @@ TEST_F(BadModelFile, MissingFile) {
 }
 
 TEST_F(BadModelFile, ForeignFile) {
+  expect_contains(load_error("GIF89a this is a picture, not a model"), {"not a soma model file", "SOMAMDL"});
+  // A zip is taken for a Keras 3 .keras file (docs/interop.md).
   expect_contains(load_error("PK\x03\x04 this is a zip file, not a model"),
-                  {"not a soma model file", "SOMAMDL"});
+                  {"starts as a zip but is not a readable .keras file"});
   expect_contains(load_error(""), {"not a soma model file"});
 }
 

@@ -47,7 +47,7 @@ class Zip {
       const std::string why = zip_error_strerror(&error);
       if (src) zip_source_free(src);
       zip_error_fini(&error);
-      throw IOError(fmt::format("load_model: {} is not a readable .keras zip: {}.", source, why));
+      throw IOError(fmt::format("load_model: {} starts as a zip but is not a readable .keras file: {}.", source, why));
     }
     zip_error_fini(&error);
   }
