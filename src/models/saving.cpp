@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "io/keras/hdf5_file.hpp"
+#include "io/keras/keras_export.hpp"
 #include "io/keras/keras_import.hpp"
 #include "layers/weight_budget.hpp"
 #include "soma/core/random.hpp"
@@ -80,6 +81,10 @@ void Model::save(const std::string& path) {
     throw StateError(who() +
                      ": save() needs a built model; give the first layer an input_shape, call build(), "
                      "or fit() first.");
+  }
+  if (path.ends_with(".keras")) {  // Keras 3's format (docs/interop.md)
+    io::write_file_atomically("save", path, io::keras::keras_file_bytes(*this));
+    return;
   }
   io::ModelFile file;
   Config& c = file.config;

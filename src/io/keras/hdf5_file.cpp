@@ -234,3 +234,59 @@ bool is_hdf5(std::string_view bytes) {
 }
 
 }  // namespace soma::io::hdf5
+
+namespace soma::io::hdf5 {
+
+Writer::Writer(std::string who) : lock_(lock()), who_(std::move(who)) {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
+  if (fapl.id < 0 || H5Pset_fapl_core(fapl.id, 1 << 20, false) < 0) fail("cannot set up an in-memory HDF5 file");
+  file_ = H5Fcreate("soma-out.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id);
+  if (file_ < 0) fail("cannot create an in-memory HDF5 file");
+}
+
+Writer::~Writer() {
+  if (file_ >= 0) H5Fclose(file_);
+}
+
+void Writer::fail(const std::string& problem) const {
+  throw IOError(fmt::format("{}: {}.", who_, problem));
+}
+
+void Writer::group(const std::string& path) {
+  std::string prefix;
+  size_t start = 0;
+  while (start <= path.size()) {
+    const size_t slash = path.find('/', start);
+    prefix = path.substr(0, slash);
+    if (H5Lexists(file_, prefix.c_str(), H5P_DEFAULT) <= 0) {
+      Handle g(H5Gcreate2(file_, prefix.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+      if (g.id < 0) fail("cannot create the HDF5 group " + prefix);
+    }
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+}
+
+void Writer::dataset(const std::string& path, const Tensor& value) {
+  const size_t slash = path.rfind('/');
+  if (slash != std::string::npos) group(path.substr(0, slash));
+  std::vector<hsize_t> dims;
+  for (int64_t d : value.shape().dims()) dims.push_back(static_cast<hsize_t>(d));
+  Handle space(dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
+  Handle d(H5Dcreate2(file_, path.c_str(), H5T_IEEE_F32LE, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  if (space.id < 0 || d.id < 0) fail("cannot create the HDF5 dataset " + path);
+  const Tensor contiguous = value.clone();
+  if (H5Dwrite(d.id, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, contiguous.f32()) < 0)
+    fail("cannot write the HDF5 dataset " + path);
+}
+
+std::string Writer::bytes() {
+  if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) fail("cannot flush the in-memory HDF5 file");
+  const ssize_t n = H5Fget_file_image(file_, nullptr, 0);
+  if (n < 0) fail("cannot read back the in-memory HDF5 file");
+  std::string out(static_cast<size_t>(n), '\0');
+  if (H5Fget_file_image(file_, out.data(), out.size()) != n) fail("cannot read back the in-memory HDF5 file");
+  return out;
+}
+
+}  // namespace soma::io::hdf5

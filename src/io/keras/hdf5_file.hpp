@@ -65,3 +65,27 @@ class File : public Object {
 bool is_hdf5(std::string_view bytes);
 
 }  // namespace soma::io::hdf5
+
+namespace soma::io::hdf5 {
+
+// An HDF5 file built in memory (the core driver without a backing store), for the weights of a .keras
+// zip: groups by path ("layers/dense/vars", intermediate groups made as needed), float32 datasets, and
+// the finished file's bytes.
+class Writer {
+ public:
+  explicit Writer(std::string who);
+  ~Writer();
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+  void group(const std::string& path);  // makes it (and its parents) if missing
+  void dataset(const std::string& path, const Tensor& value);
+  std::string bytes();  // flushes; the writer stays usable
+
+ private:
+  [[noreturn]] void fail(const std::string& problem) const;
+  std::unique_lock<std::recursive_mutex> lock_;
+  hid_t file_ = -1;
+  std::string who_;
+};
+
+}  // namespace soma::io::hdf5
