@@ -179,6 +179,23 @@ TEST_F(Cli, SummaryAndEvaluate) {
   EXPECT_NE(r.output.find(want), std::string::npos) << want << " vs\n" << r.output;
 }
 
+// A tfjs model (tests/reference/tfjs_models) converted to .soma and to .keras predicts as loaded directly.
+TEST_F(Cli, ConvertsImportedModels) {
+  const std::string json = std::string(SOMA_TEST_DATA_DIR) + "/tfjs_models/conv_net/model.json";
+  for (const std::string& out : {path("converted.soma"), path("converted.keras")}) {
+    const CliRun r = soma_cli("convert " + json + " " + out);
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find("Wrote " + out), std::string::npos) << r.output;
+    Model direct = load_model(json), converted = load_model(out);
+    const Tensor x = Tensor::full({2, 9, 8, 3}, 0.25f);
+    const Tensor a = direct.predict(x), b = converted.predict(x);
+    for (int64_t i = 0; i < a.numel(); ++i) ASSERT_EQ(a.f32()[i], b.f32()[i]) << out;
+  }
+  const CliRun bad = soma_cli("convert " + path("missing.json") + " " + path("x.soma"));
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.output.find("missing.json"), std::string::npos) << bad.output;
+}
+
 TEST_F(Cli, TrainFromAJsonConfig) {
   trained_classifier();  // writes train.csv
   std::ofstream(path("config.json")) << R"({

@@ -8,6 +8,7 @@
 namespace soma::cli {
 
 void add_summary(CLI::App& app);
+void add_convert(CLI::App& app);
 void add_evaluate(CLI::App& app);
 void add_predict(CLI::App& app);
 void add_train(CLI::App& app);

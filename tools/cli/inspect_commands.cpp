@@ -1,4 +1,4 @@
-// soma summary MODEL, soma evaluate MODEL --dataset NAME | --csv FILE, soma predict MODEL INPUT...
+// soma summary MODEL, soma convert MODEL OUTPUT, soma evaluate MODEL --dataset NAME | --csv FILE, soma predict MODEL INPUT...
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -25,6 +25,20 @@ void add_summary(CLI::App& app) {
     } else {
       std::cout << "Not compiled.\n";
     }
+  });
+}
+
+void add_convert(CLI::App& app) {
+  auto in = std::make_shared<std::string>(), out = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand(
+      "convert", "Read a model (.soma, Keras .keras or .h5, TensorFlow.js model.json) and write it as OUTPUT: "
+                 "Keras 3 .keras if OUTPUT ends in .keras, else soma's own format");
+  cmd->add_option("model", *in, "Model file")->required();
+  cmd->add_option("output", *out, "File to write")->required();
+  cmd->callback([in, out] {
+    Model model = load_model(*in, {.restore_random_state = false});
+    model.save(*out);
+    std::cout << "Wrote " << *out << " (" << model.count_params() << " parameters)\n";
   });
 }
 

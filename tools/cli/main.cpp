@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   CLI::App app{"soma: train, inspect and run deep-learning models (docs/cli.md)"};
   app.require_subcommand(1);
   soma::cli::add_summary(app);
+  soma::cli::add_convert(app);
   soma::cli::add_evaluate(app);
   soma::cli::add_predict(app);
   soma::cli::add_train(app);
