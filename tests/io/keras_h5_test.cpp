@@ -8,6 +8,7 @@
 
 #include "soma/models/model.hpp"
 #include "soma/models/saving.hpp"
+#include "io/tfjs_reference.hpp"
 #include "support/reference_cases.hpp"
 
 namespace soma {
@@ -26,19 +27,7 @@ TEST(KerasH5, PredictsAsTheSameModelInTfjs) {
       SCOPED_TRACE(file);
       std::vector<std::string> notes;
       Model model = load_model(h5(file), {.notes = &notes});
-      TensorList x;
-      for (int i = 0; i < std::stoi(c.options.at("inputs")); ++i) {
-        std::string name = "x";
-        name += std::to_string(i);
-        x.list.push_back(c.tensors.at(name));
-      }
-      const Tensor y = model.predict(x)[0];
-      const Tensor& want = c.tensors.at("y");
-      ASSERT_EQ(y.shape(), want.shape());
-      float worst = 0;
-      for (int64_t i = 0; i < y.numel(); ++i) worst = std::max(worst, std::abs(y.f32()[i] - want.f32()[i]));
-      EXPECT_LT(worst, 2e-5f);
-      std::printf("%-20s max |y_soma - y_tfjs| = %.3g\n", file.c_str(), worst);
+      testing::expect_matches_tfjs(model, c, file + ".h5");
       ++checked;
     }
   }
@@ -71,19 +60,7 @@ TEST(KerasZip, PredictsAsTheSameModelInTfjs) {
     SCOPED_TRACE(c.name);
     std::vector<std::string> notes;
     Model model = load_model(path, {.notes = &notes});
-    TensorList x;
-    for (int i = 0; i < std::stoi(c.options.at("inputs")); ++i) {
-      std::string name = "x";
-      name += std::to_string(i);
-      x.list.push_back(c.tensors.at(name));
-    }
-    const Tensor y = model.predict(x)[0];
-    const Tensor& want = c.tensors.at("y");
-    ASSERT_EQ(y.shape(), want.shape());
-    float worst = 0;
-    for (int64_t i = 0; i < y.numel(); ++i) worst = std::max(worst, std::abs(y.f32()[i] - want.f32()[i]));
-    EXPECT_LT(worst, 2e-5f);
-    std::printf("%-20s max |y_soma - y_tfjs| = %.3g\n", (c.name + ".keras").c_str(), worst);
+    testing::expect_matches_tfjs(model, c, c.name + ".keras");
     ++checked;
   }
   EXPECT_EQ(checked, 4);

@@ -4,6 +4,8 @@
 // inert (Keras' own default); any other value is refused, naming the layer.
 #include "io/keras/keras_config.hpp"
 
+#include "io/keras/names.hpp"
+
 #include <fmt/format.h>
 
 #include <cctype>
@@ -27,21 +29,6 @@ std::string who(const std::string& cls, const std::string& name) {
   return fmt::format("{} \"{}\"", cls, name);
 }
 
-// GlorotUniform -> glorot_uniform.
-std::string snake(const std::string& camel) {
-  std::string out;
-  for (size_t i = 0; i < camel.size(); ++i) {
-    const char c = camel[i];
-    if (std::isupper(static_cast<unsigned char>(c))) {
-      if (i > 0 && camel[i - 1] != '_') out += '_';
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 struct Context {
   int major;
   bool tfjs;
@@ -51,10 +38,10 @@ struct Context {
 // {"class_name": "GlorotUniform", "config": {"seed": null}} (Keras 2 and 3; Keras 3 adds "module" and
 // "registered_name") or a bare name, into soma's initializer JSON.
 Config initializer(const Config& v, const std::string& where, Context& ctx) {
-  if (v.is_string()) return snake(v.get<std::string>());
+  if (v.is_string()) return snake_case(v.get<std::string>());
   if (!v.is_object() || !v.contains("class_name") || !v["class_name"].is_string())
     throw ValueError(where + " must be an initializer name or {\"class_name\", \"config\"}, received " + v.dump() + ".");
-  std::string cls = snake(v["class_name"].get<std::string>());
+  std::string cls = snake_case(v["class_name"].get<std::string>());
   const Config c = v.value("config", Config::object());
   if (c.contains("seed") && !c["seed"].is_null())
     ctx.notes.push_back(where + ": seed " + c["seed"].dump() + " ignored (soma draws from its own generator)");

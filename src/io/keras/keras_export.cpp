@@ -16,42 +16,13 @@
 #include <set>
 
 #include "io/keras/hdf5_file.hpp"
+#include "io/keras/names.hpp"
 #include "soma/core/error.hpp"
 #include "soma/io/files.hpp"
 
 namespace soma::io::keras {
 
 namespace {
-
-// glorot_uniform -> GlorotUniform.
-std::string camel(const std::string& snake) {
-  std::string out;
-  bool up = true;
-  for (char c : snake) {
-    if (c == '_') {
-      up = true;
-      continue;
-    }
-    out += up ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
-    up = false;
-  }
-  return out;
-}
-
-// Keras' naming.to_snake_case, as the weights tree names layers.
-std::string keras_snake_case(const std::string& name) {
-  std::string out;
-  for (size_t i = 0; i < name.size(); ++i) {
-    const auto c = static_cast<unsigned char>(name[i]);
-    if (std::isupper(c) && i > 0) {
-      const auto prev = static_cast<unsigned char>(name[i - 1]);
-      const bool next_lower = i + 1 < name.size() && std::islower(static_cast<unsigned char>(name[i + 1]));
-      if (std::islower(prev) || (std::isupper(prev) && next_lower)) out += '_';
-    }
-    out += static_cast<char>(std::tolower(c));
-  }
-  return out;
-}
 
 Config keras_object(const std::string& module, const std::string& cls, Config config) {
   return Config{{"module", module}, {"class_name", cls}, {"config", std::move(config)}, {"registered_name", nullptr}};
@@ -80,7 +51,7 @@ Config initializer(const Config& v) {
   static const std::set<std::string> seeded = {"glorot_uniform", "glorot_normal", "he_uniform",
                                                "he_normal",      "lecun_uniform", "lecun_normal"};
   if (seeded.count(name)) args = {{"seed", nullptr}};
-  return keras_object("keras.initializers", camel(name), args);
+  return keras_object("keras.initializers", camel_case(name), args);
 }
 
 Config regularizer(const Config& v) {
@@ -99,7 +70,7 @@ Config constraint(const Config& v) {
   if (name == "unit_norm") args = {{"axis", c["axis"]}};
   if (name == "min_max_norm")
     args = {{"min_value", c["min_value"]}, {"max_value", c["max_value"]}, {"rate", c["rate"]}, {"axis", c["axis"]}};
-  return keras_object("keras.constraints", camel(name), args);
+  return keras_object("keras.constraints", camel_case(name), args);
 }
 
 Config layer_config(const std::string& cls, const Config& in) {
@@ -221,7 +192,7 @@ Config compile_config(const Config& soma) {
     const std::string name = l.at("class_name").get<std::string>();
     const bool logits = l.value("config", Config::object()).value("from_logits", false);
     if (!logits) return name;
-    return keras_object("keras.losses", camel(name), Config{{"from_logits", true}, {"name", name}});
+    return keras_object("keras.losses", camel_case(name), Config{{"from_logits", true}, {"name", name}});
   };
   Config keras_loss;
   if (loss.is_array()) {

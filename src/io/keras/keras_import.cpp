@@ -12,6 +12,7 @@
 #include <set>
 
 #include "io/keras/keras_config.hpp"
+#include "io/keras/names.hpp"
 #include "layers/weight_budget.hpp"
 #include "soma/core/error.hpp"
 #include "soma/core/random.hpp"
@@ -19,20 +20,6 @@
 namespace soma::io::keras {
 
 namespace {
-
-std::string snake(const std::string& camel) {
-  std::string out;
-  for (size_t i = 0; i < camel.size(); ++i) {
-    const auto c = static_cast<unsigned char>(camel[i]);
-    if (std::isupper(c)) {
-      if (i > 0 && camel[i - 1] != '_') out += '_';
-      out += static_cast<char>(std::tolower(c));
-    } else {
-      out += camel[i];
-    }
-  }
-  return out;
-}
 
 // Keras' optimizer config into soma's, or nullopt with the reason in `why`.
 std::optional<Config> optimizer(const Config& spec, std::string& why) {
@@ -98,7 +85,7 @@ std::optional<Config> optimizer(const Config& spec, std::string& why) {
 
 // "categorical_crossentropy", or Keras 3's {"class_name": "CategoricalCrossentropy", "config": {...}}.
 std::optional<Config> loss(const Config& spec, std::string& why) {
-  if (spec.is_string()) return Config{{"class_name", snake(spec.get<std::string>())}, {"config", Config::object()}};
+  if (spec.is_string()) return Config{{"class_name", snake_case(spec.get<std::string>())}, {"config", Config::object()}};
   if (!spec.is_object() || !spec.contains("class_name") || !spec["class_name"].is_string()) {
     why = "its loss " + spec.dump().substr(0, 80) + " is neither a name nor {\"class_name\", \"config\"}";
     return std::nullopt;
@@ -117,7 +104,7 @@ std::optional<Config> loss(const Config& spec, std::string& why) {
     why = fmt::format("its loss argument {} = {} is not supported by soma", key, value.dump());
     return std::nullopt;
   }
-  return Config{{"class_name", snake(spec["class_name"].get<std::string>())}, {"config", out_config}};
+  return Config{{"class_name", snake_case(spec["class_name"].get<std::string>())}, {"config", out_config}};
 }
 
 // Metric names; Keras 3 nests them per output ([["accuracy"]]) and may write metric objects.
@@ -130,7 +117,7 @@ std::optional<Config> metrics(const Config& spec, std::vector<std::string>& note
     if (m.is_string()) {
       out.push_back(m == "acc" ? "accuracy" : m);
     } else if (m.is_object() && m.contains("class_name") && m["class_name"].is_string()) {
-      const std::string name = snake(m["class_name"].get<std::string>());
+      const std::string name = snake_case(m["class_name"].get<std::string>());
       out.push_back(name == "mean_metric_wrapper" && m.contains("config") && m["config"].contains("name")
                         ? m["config"]["name"]
                         : Config(name));

@@ -14,27 +14,12 @@
 
 #include "io/keras/hdf5_file.hpp"
 #include "io/keras/keras_import.hpp"
+#include "io/keras/names.hpp"
 #include "soma/core/error.hpp"
 
 namespace soma::io::keras {
 
 namespace {
-
-// Keras' naming.to_snake_case: "Conv2D" -> "conv2d", "MultiHeadAttention" -> "multi_head_attention".
-std::string keras_snake_case(const std::string& name) {
-  std::string out;
-  for (size_t i = 0; i < name.size(); ++i) {
-    const auto c = static_cast<unsigned char>(name[i]);
-    const bool upper = std::isupper(c);
-    if (upper && i > 0) {
-      const auto prev = static_cast<unsigned char>(name[i - 1]);
-      const bool next_lower = i + 1 < name.size() && std::islower(static_cast<unsigned char>(name[i + 1]));
-      if (std::islower(prev) || (std::isupper(prev) && next_lower)) out += '_';
-    }
-    out += static_cast<char>(std::tolower(c));
-  }
-  return out;
-}
 
 class Zip {
  public:
