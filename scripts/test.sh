@@ -27,6 +27,10 @@ setarch "$(uname -m)" -R ctest --preset tsan
 
 bash scripts/smoke_examples.sh
 
+# soma's TensorFlow.js export, loaded by tfjs itself (npm, pure-JS CPU backend): docs/interop.md.
+npm install --silent --prefix build/npm @tensorflow/tfjs@4.22.0 >/dev/null
+NODE_PATH=build/npm/node_modules node tests/interop/tfjs_export_check.js build/release/tools/cli/soma
+
 # Every loader under libFuzzer (ASan + UBSan), 12 s each (about 1.5 minutes), from the kept corpora. The
 # whole command stays under 30 minutes on the 2-core CI machine (it took 29 in session 16), so this is short.
 bash scripts/fuzz.sh 12

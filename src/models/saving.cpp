@@ -86,6 +86,10 @@ void Model::save(const std::string& path) {
     io::write_file_atomically("save", path, io::keras::keras_file_bytes(*this));
     return;
   }
+  if (path.ends_with(".json")) {  // TensorFlow.js layers format (docs/interop.md)
+    io::keras::write_tfjs(*this, path);
+    return;
+  }
   io::ModelFile file;
   Config& c = file.config;
   c["format"] = kFormat;

@@ -16,6 +16,7 @@
 #include <set>
 
 #include "io/keras/hdf5_file.hpp"
+#include "io/keras/export_tuples.hpp"
 #include "io/keras/names.hpp"
 #include "soma/core/error.hpp"
 #include "soma/io/files.hpp"
@@ -109,6 +110,7 @@ Config layer_config(const std::string& cls, const Config& in) {
   }
   if (cls == "LSTM") c.erase("reset_after");
   if (cls == "GRU") c.erase("unit_forget_bias");
+  expand_tuples(cls, c);
   if (!c.contains("trainable")) c["trainable"] = true;
   if (!c.contains("dtype")) c["dtype"] = policy("float32");
   return c;
