@@ -114,6 +114,13 @@ const cases = {
     const y = L.dense({units: 2, activation: 'softmax', name: 'head'}).apply(inner.apply(x));
     return [tf.model({inputs: x, outputs: y, name: 'outer'}), uniform([3, 5])];
   },
+  rnn_stack: () => {
+    const m = tf.sequential();
+    m.add(L.lstm({inputShape: [5, 3], units: 4, returnSequences: true, recurrentActivation: 'sigmoid'}));
+    m.add(L.gru({units: 3, returnSequences: true, recurrentActivation: 'sigmoid'}));
+    m.add(L.simpleRNN({units: 2, activation: 'relu'}));
+    return [m, uniform([2, 5, 3])];
+  },
 };
 const quantised = {dense_mlp_uint8: ['dense_mlp', 'uint8'], conv_net_uint16: ['conv_net', 'uint16'],
                    recurrent_float16: ['recurrent', 'float16']};
