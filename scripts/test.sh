@@ -4,6 +4,8 @@
 # smoke-runs every example for one short epoch, then fuzzes every loader for 12 s each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache (installed by install_deps, used by CMakeLists.txt) keyed on paths relative to this checkout.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 bash scripts/install_deps.sh
 bash scripts/fetch_mnist.sh || echo "note: MNIST could not be fetched; tests that need it are skipped"
 bash scripts/fetch_imdb.sh || echo "note: the IMDB reviews could not be fetched; the imdb_sentiment smoke run fails"
